@@ -1,0 +1,332 @@
+#include "vigil/match/pdq_index.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cstring>
+#include <thread>
+
+#include "vigil/common/error.h"
+
+namespace vigil::match {
+namespace {
+
+constexpr std::uint64_t kBlobMagic = 0x3130584449514450ull;  // "PDQIDX01" little-endian
+constexpr std::size_t kHeaderWords = 3;                      // magic, size, chunks
+constexpr int kMaxChunkBits = 24;
+constexpr int kMaxFlips = 3;
+
+struct ChunkLayout {
+  int start;
+  int bits;
+};
+
+std::vector<ChunkLayout> layout_for(int chunks) {
+  if (chunks < 11 || chunks > 64) {
+    throw Error(fmt::format("PDQ index: chunks must be 11..64 (substrings of 4..24 bits), got {}", chunks));
+  }
+  std::vector<ChunkLayout> out;
+  int start = 0;
+  for (int c = 0; c < chunks; ++c) {
+    const int bits = 256 / chunks + (c < 256 % chunks ? 1 : 0);
+    out.push_back({start, bits});
+    start += bits;
+  }
+  return out;
+}
+
+std::size_t align8(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
+
+// Bytes of one chunk's tables in the blob: offsets then ids, padded to 8 bytes.
+std::size_t chunk_bytes(int bits, std::size_t n) {
+  return align8((((std::size_t{1} << bits) + 1) + n) * sizeof(std::uint32_t));
+}
+
+std::size_t blob_bytes(const std::vector<ChunkLayout>& layout, std::size_t n) {
+  std::size_t total = kHeaderWords * 8 + n * sizeof(Hash256);
+  for (const auto& c : layout) total += chunk_bytes(c.bits, n);
+  return total;
+}
+
+std::uint64_t binom(int n, int k) {
+  if (k < 0 || k > n) return 0;
+  std::uint64_t r = 1;
+  for (int i = 1; i <= k; ++i) r = r * static_cast<std::uint64_t>(n - k + i) / static_cast<std::uint64_t>(i);
+  return r;
+}
+
+// Distance verification of a candidate list: the hot loop. Two builds of the same code, one with
+// the hardware popcnt instruction (every x86-64 CPU since 2008) and a portable one; picked once.
+template <typename Emit>
+inline void verify_body(const Hash256* hashes, const std::uint32_t* cand, std::size_t n, const std::uint64_t* q,
+                        int radius, Emit&& emit) {
+  constexpr std::size_t kAhead = 12;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n) __builtin_prefetch(&hashes[cand[i + kAhead]]);
+    std::uint64_t w[4];
+    std::memcpy(w, hashes[cand[i]].bytes.data(), 32);
+    const int d = __builtin_popcountll(w[0] ^ q[0]) + __builtin_popcountll(w[1] ^ q[1]) +
+                  __builtin_popcountll(w[2] ^ q[2]) + __builtin_popcountll(w[3] ^ q[3]);
+    if (d <= radius) emit(cand[i], d);
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("popcnt"))) void verify_hw(const Hash256* hashes, const std::uint32_t* cand, std::size_t n,
+                                                 const std::uint64_t* q, int radius, std::vector<PdqHit>& out) {
+  verify_body(hashes, cand, n, q, radius, [&](std::uint32_t p, int d) { out.push_back({p, d}); });
+}
+__attribute__((target("popcnt"))) void scan_hw(const Hash256* hashes, std::size_t n, const std::uint64_t* q,
+                                               int radius, std::vector<PdqHit>& out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint64_t w[4];
+    std::memcpy(w, hashes[i].bytes.data(), 32);
+    const int d = __builtin_popcountll(w[0] ^ q[0]) + __builtin_popcountll(w[1] ^ q[1]) +
+                  __builtin_popcountll(w[2] ^ q[2]) + __builtin_popcountll(w[3] ^ q[3]);
+    if (d <= radius) out.push_back({static_cast<std::uint32_t>(i), d});
+  }
+}
+bool cpu_has_popcnt() {
+  static const bool has = __builtin_cpu_supports("popcnt");
+  return has;
+}
+#endif
+
+void verify_sw(const Hash256* hashes, const std::uint32_t* cand, std::size_t n, const std::uint64_t* q, int radius,
+               std::vector<PdqHit>& out) {
+  verify_body(hashes, cand, n, q, radius, [&](std::uint32_t p, int d) { out.push_back({p, d}); });
+}
+void scan_sw(const Hash256* hashes, std::size_t n, const std::uint64_t* q, int radius, std::vector<PdqHit>& out) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto w = hashes[i].words();
+    const int d = std::popcount(w[0] ^ q[0]) + std::popcount(w[1] ^ q[1]) + std::popcount(w[2] ^ q[2]) +
+                  std::popcount(w[3] ^ q[3]);
+    if (d <= radius) out.push_back({static_cast<std::uint32_t>(i), d});
+  }
+}
+
+void verify(const Hash256* hashes, const std::uint32_t* cand, std::size_t n, const std::uint64_t* q, int radius,
+            std::vector<PdqHit>& out) {
+#if defined(__x86_64__)
+  if (cpu_has_popcnt()) return verify_hw(hashes, cand, n, q, radius, out);
+#endif
+  verify_sw(hashes, cand, n, q, radius, out);
+}
+
+// Runs fn(i) for i in [0, n) on up to `threads` threads.
+template <typename Fn>
+void parallel_for(std::size_t n, int threads, Fn&& fn) {
+  const std::size_t t = std::min<std::size_t>(n, static_cast<std::size_t>(std::max(1, threads)));
+  if (t <= 1) {
+    for (std::size_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
+  std::atomic<std::size_t> next{0};
+  std::vector<std::thread> pool;
+  for (std::size_t k = 0; k < t; ++k) {
+    pool.emplace_back([&] {
+      for (std::size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+    });
+  }
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+PdqIndex::PdqIndex() = default;
+
+PdqIndex PdqIndex::build(std::span<const Hash256> hashes, PdqIndexParams params, int threads) {
+  const auto layout = layout_for(params.chunks);
+  for (const auto& c : layout) {
+    if (c.bits > kMaxChunkBits) throw Error(fmt::format("PDQ index: {} chunks give substrings over 24 bits", params.chunks));
+  }
+  const std::size_t n = hashes.size();
+  if (n >= 0xffffffffull) throw Error(fmt::format("PDQ index: too many hashes ({}), at most 4294967294", n));
+  auto storage = std::make_shared<std::vector<std::uint64_t>>(blob_bytes(layout, n) / 8, 0);
+  std::uint64_t* words = storage->data();
+  words[0] = kBlobMagic;
+  words[1] = n;
+  words[2] = static_cast<std::uint64_t>(params.chunks);
+  auto* base = reinterpret_cast<std::byte*>(words);
+  if (n) std::memcpy(base + kHeaderWords * 8, hashes.data(), n * sizeof(Hash256));
+
+  std::vector<std::size_t> chunk_offset;
+  std::size_t off = kHeaderWords * 8 + n * sizeof(Hash256);
+  for (const auto& c : layout) {
+    chunk_offset.push_back(off);
+    off += chunk_bytes(c.bits, n);
+  }
+  parallel_for(layout.size(), threads, [&](std::size_t ci) {
+    const auto& c = layout[ci];
+    auto* offsets = reinterpret_cast<std::uint32_t*>(base + chunk_offset[ci]);
+    auto* ids = offsets + (std::size_t{1} << c.bits) + 1;
+    const std::size_t buckets = std::size_t{1} << c.bits;
+    std::vector<std::uint32_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto w = hashes[i].words();
+      keys[i] = extract_bits(w.data(), c.start, c.bits);
+      ++offsets[keys[i] + 1];
+    }
+    for (std::size_t b = 0; b < buckets; ++b) offsets[b + 1] += offsets[b];
+    std::vector<std::uint32_t> cursor(offsets, offsets + buckets);
+    for (std::size_t i = 0; i < n; ++i) ids[cursor[keys[i]]++] = static_cast<std::uint32_t>(i);
+  });
+
+  PdqIndex index;
+  index.owner_ = storage;
+  index.attach({base, storage->size() * 8});
+  return index;
+}
+
+PdqIndex PdqIndex::from_blob(std::span<const std::byte> blob, std::shared_ptr<const void> owner) {
+  if (reinterpret_cast<std::uintptr_t>(blob.data()) % 8 != 0) throw Error("PDQ index data is not 8-byte aligned");
+  if (blob.size() < kHeaderWords * 8) throw Error("PDQ index data is truncated (no header)");
+  std::uint64_t header[kHeaderWords];
+  std::memcpy(header, blob.data(), sizeof header);
+  if (header[0] != kBlobMagic) throw Error("PDQ index data has a wrong magic number");
+  if (header[2] < 11 || header[2] > 64) throw Error(fmt::format("PDQ index data has a bad chunk count {}", header[2]));
+  if (header[1] >= 0xffffffffull) throw Error("PDQ index data has an impossible entry count");
+  const auto layout = layout_for(static_cast<int>(header[2]));
+  for (const auto& c : layout) {
+    if (c.bits > kMaxChunkBits) throw Error("PDQ index data has substrings over 24 bits");
+  }
+  // Overflow-safe size check: n is below 2^32, so n * 32 * 65 fits easily.
+  const std::size_t expected = blob_bytes(layout, header[1]);
+  if (blob.size() != expected) {
+    throw Error(fmt::format("PDQ index data has {} bytes, its header needs {}", blob.size(), expected));
+  }
+  PdqIndex index;
+  index.owner_ = std::move(owner);
+  index.attach(blob);
+  index.validate();
+  return index;
+}
+
+void PdqIndex::attach(std::span<const std::byte> blob) {
+  blob_ = blob;
+  std::uint64_t header[kHeaderWords];
+  std::memcpy(header, blob.data(), sizeof header);
+  size_ = header[1];
+  chunks_ = static_cast<int>(header[2]);
+  hashes_ = reinterpret_cast<const Hash256*>(blob.data() + kHeaderWords * 8);
+  chunk_.clear();
+  std::size_t off = kHeaderWords * 8 + size_ * sizeof(Hash256);
+  for (const auto& c : layout_for(chunks_)) {
+    Chunk ch;
+    ch.start = c.start;
+    ch.bits = c.bits;
+    ch.offsets = reinterpret_cast<const std::uint32_t*>(blob.data() + off);
+    ch.ids = ch.offsets + (std::size_t{1} << c.bits) + 1;
+    chunk_.push_back(ch);
+    off += chunk_bytes(c.bits, size_);
+  }
+}
+
+void PdqIndex::validate() const {
+  for (std::size_t ci = 0; ci < chunk_.size(); ++ci) {
+    const auto& c = chunk_[ci];
+    const std::size_t buckets = std::size_t{1} << c.bits;
+    if (c.offsets[0] != 0 || c.offsets[buckets] != size_) {
+      throw Error(fmt::format("PDQ index data: table {} does not cover every entry", ci));
+    }
+    for (std::size_t b = 0; b < buckets; ++b) {
+      if (c.offsets[b] > c.offsets[b + 1]) throw Error(fmt::format("PDQ index data: table {} offsets are not sorted", ci));
+    }
+    for (std::size_t b = 0; b < buckets; ++b) {
+      for (std::uint32_t k = c.offsets[b]; k < c.offsets[b + 1]; ++k) {
+        const std::uint32_t id = c.ids[k];
+        if (id >= size_) throw Error(fmt::format("PDQ index data: table {} has an entry out of range", ci));
+        const auto w = hashes_[id].words();
+        if (extract_bits(w.data(), c.start, c.bits) != b) {
+          throw Error(fmt::format("PDQ index data: table {} files an entry under the wrong key", ci));
+        }
+      }
+    }
+  }
+}
+
+std::size_t PdqIndex::probes_for_radius(int radius) const {
+  if (radius < 0 || chunks_ == 0) return 0;
+  const int t = radius / chunks_;
+  std::size_t probes = 0;
+  for (const auto& c : chunk_) {
+    for (int k = 0; k <= t; ++k) probes += binom(c.bits, k);
+  }
+  return probes;
+}
+
+void PdqIndex::scan(const Hash256& query, int radius, std::vector<PdqHit>& out) const {
+  if (radius < 0) return;
+  const auto q = query.words();
+#if defined(__x86_64__)
+  if (cpu_has_popcnt()) return scan_hw(hashes_, size_, q.data(), radius, out);
+#endif
+  scan_sw(hashes_, size_, q.data(), radius, out);
+}
+
+void PdqIndex::search(const Hash256& query, int radius, std::vector<PdqHit>& out) const {
+  if (radius < 0 || size_ == 0) return;
+  const int t = radius / chunks_;
+  // Cost model: one probe ~ one random access; expected candidates ~ probes * n / 2^bits random
+  // accesses; a linear scan reads n hashes sequentially (counted as 1/4 of a random access each).
+  bool use_scan = t > kMaxFlips;
+  if (!use_scan) {
+    const double probes = static_cast<double>(probes_for_radius(radius));
+    const double per_bucket = static_cast<double>(size_) / static_cast<double>(std::size_t{1} << chunk_[0].bits);
+    use_scan = probes * (1.0 + per_bucket) > static_cast<double>(size_) / 4.0 + 64.0;
+  }
+  if (use_scan) return scan(query, radius, out);
+
+  thread_local std::vector<std::uint32_t> cand;
+  thread_local std::vector<PdqHit> hits;
+  cand.clear();
+  hits.clear();
+  const auto q = query.words();
+  for (const auto& c : chunk_) {
+    const std::uint32_t key = extract_bits(q.data(), c.start, c.bits);
+    auto take = [&](std::uint32_t k) {
+      const std::uint32_t b = c.offsets[k];
+      const std::uint32_t e = c.offsets[k + 1];
+      cand.insert(cand.end(), c.ids + b, c.ids + e);
+    };
+    take(key);
+    if (t >= 1) {
+      for (int i = 0; i < c.bits; ++i) {
+        const std::uint32_t k1 = key ^ (1u << i);
+        take(k1);
+        if (t >= 2) {
+          for (int j = i + 1; j < c.bits; ++j) {
+            const std::uint32_t k2 = k1 ^ (1u << j);
+            take(k2);
+            if (t >= 3) {
+              for (int l = j + 1; l < c.bits; ++l) take(k2 ^ (1u << l));
+            }
+          }
+        }
+      }
+    }
+  }
+  verify(hashes_, cand.data(), cand.size(), q.data(), radius, hits);
+  // A hash within the radius is found once per substring that is within the flip budget:
+  // keep one of each.
+  std::sort(hits.begin(), hits.end(), [](const PdqHit& a, const PdqHit& b) { return a.position < b.position; });
+  auto end = std::unique(hits.begin(), hits.end(),
+                         [](const PdqHit& a, const PdqHit& b) { return a.position == b.position; });
+  out.insert(out.end(), hits.begin(), end);
+}
+
+std::vector<std::vector<PdqHit>> PdqIndex::search_batch(std::span<const Hash256> queries, int radius,
+                                                        int threads) const {
+  std::vector<std::vector<PdqHit>> out(queries.size());
+  constexpr std::size_t kBlock = 64;
+  const std::size_t blocks = (queries.size() + kBlock - 1) / kBlock;
+  parallel_for(blocks, threads, [&](std::size_t b) {
+    const std::size_t end = std::min(queries.size(), (b + 1) * kBlock);
+    for (std::size_t i = b * kBlock; i < end; ++i) search(queries[i], radius, out[i]);
+  });
+  return out;
+}
+
+}  // namespace vigil::match

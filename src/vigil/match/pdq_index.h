@@ -1,0 +1,98 @@
+#pragma once
+// PdqIndex: an immutable Hamming radius index over 256-bit PDQ hashes with exact (100%) recall.
+//
+// Multi-index hashing (Norouzi et al.) with flat arrays: the 256 bits are cut into `chunks`
+// substrings of 256/chunks bits (the first 256 % chunks ones one bit longer). For each substring
+// a counting-sorted table maps every substring value to the positions whose hash has it
+// (CSR: offsets[2^bits + 1], ids[n]). A query within radius r is, by pigeonhole, within
+// floor(r / chunks) bits of some indexed hash on at least one substring, so probing every value
+// within that many bit flips of each query substring finds every answer; candidates are verified
+// with a full 256-bit popcount distance (prefetched, hardware popcnt when the CPU has it).
+// When the probe count would exceed a linear scan's cost (large radius), it scans linearly instead.
+// Either way the answer is exactly the set of positions within the radius.
+//
+// Memory: 32 bytes per hash + 4 bytes per hash per chunk + 4 * 2^bits per chunk.
+// Default 16 chunks of 16 bits: 96 bytes per entry plus 4 MiB.
+//
+// The whole index is one flat blob (serialize()/from_blob()), so a snapshot file can be
+// memory-mapped and used in place. Thread-safe for concurrent searches.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "vigil/common/hash256.h"
+
+namespace vigil::match {
+
+struct PdqIndexParams {
+  // Number of substrings (11..64; 256/chunks bits each, at most 24 bits). 16 x 16 bits is the
+  // measured best for radius 31 from 1M to 10M entries (docs/matching.md).
+  int chunks = 16;
+};
+
+struct PdqHit {
+  std::uint32_t position = 0;  // index into the hashes the index was built from
+  int distance = 0;
+};
+
+class PdqIndex {
+ public:
+  PdqIndex();  // empty: every search returns nothing
+  // Builds over `hashes` (position i = hashes[i]). Throws vigil::Error for bad params or more than
+  // 2^32 - 1 hashes. `threads` > 1 builds the substring tables in parallel.
+  static PdqIndex build(std::span<const Hash256> hashes, PdqIndexParams params = {}, int threads = 1);
+
+  // Uses a serialized blob in place (e.g. a memory-mapped file region, 8-byte aligned); `owner`
+  // keeps it alive. Validates the structure fully (sizes, offsets, ids in range) and throws
+  // vigil::Error naming the first problem, so a corrupt blob can never cause an out-of-bounds read.
+  static PdqIndex from_blob(std::span<const std::byte> blob, std::shared_ptr<const void> owner);
+  // The blob from_blob() accepts (the index's own storage, no copy).
+  std::span<const std::byte> blob() const { return blob_; }
+
+  std::size_t size() const { return size_; }
+  int chunks() const { return chunks_; }
+  const Hash256& hash(std::uint32_t position) const { return hashes_[position]; }
+  std::size_t memory_bytes() const { return blob_.size(); }
+
+  // Appends every position within `radius` (0..256) of `query` to `out`, in increasing position
+  // order, each exactly once. Negative radius: no results.
+  void search(const Hash256& query, int radius, std::vector<PdqHit>& out) const;
+  // One result list per query; `threads` > 1 splits the batch across threads.
+  std::vector<std::vector<PdqHit>> search_batch(std::span<const Hash256> queries, int radius,
+                                                int threads = 1) const;
+  // Linear scan (the reference the tests compare against; also the fallback for large radii).
+  void scan(const Hash256& query, int radius, std::vector<PdqHit>& out) const;
+
+  // Probes one search makes at this radius (sum over chunks of the values within the flip budget).
+  std::size_t probes_for_radius(int radius) const;
+
+ private:
+  struct Chunk {
+    int start = 0;  // first bit (in words() bit order: word start/64, bit start%64)
+    int bits = 0;
+    const std::uint32_t* offsets = nullptr;  // 2^bits + 1
+    const std::uint32_t* ids = nullptr;      // size_
+  };
+  void attach(std::span<const std::byte> blob);  // sets the pointers from the blob layout
+  void validate() const;
+
+  std::shared_ptr<const void> owner_;
+  std::span<const std::byte> blob_;
+  std::size_t size_ = 0;
+  int chunks_ = 0;
+  const Hash256* hashes_ = nullptr;
+  std::vector<Chunk> chunk_;
+};
+
+// Extracts `bits` bits starting at bit `start` of a 256-bit value given as 4 words.
+inline std::uint32_t extract_bits(const std::uint64_t* w, int start, int bits) {
+  const int wi = start >> 6;
+  const int sh = start & 63;
+  std::uint64_t v = w[wi] >> sh;
+  if (sh + bits > 64) v |= w[wi + 1] << (64 - sh);
+  return static_cast<std::uint32_t>(v & ((std::uint64_t{1} << bits) - 1));
+}
+
+}  // namespace vigil::match

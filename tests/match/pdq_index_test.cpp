@@ -1,0 +1,233 @@
+// PdqIndex must return exactly the brute-force answer (100% recall, no false hits, no duplicates)
+// for every radius, data shape and parameter; corrupt serialized data must be refused.
+#include "vigil/match/pdq_index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include "vigil/common/error.h"
+
+namespace vigil::match {
+namespace {
+
+Hash256 random_hash(std::mt19937_64& rng) {
+  Hash256 h;
+  for (int i = 0; i < 4; ++i) {
+    const std::uint64_t w = rng();
+    std::memcpy(h.bytes.data() + 8 * i, &w, 8);
+  }
+  return h;
+}
+
+Hash256 flip_bits(Hash256 h, int count, std::mt19937_64& rng) {
+  std::vector<int> bits(256);
+  for (int i = 0; i < 256; ++i) bits[i] = i;
+  std::shuffle(bits.begin(), bits.end(), rng);
+  for (int i = 0; i < count; ++i) h.flip(bits[i]);
+  return h;
+}
+
+// Families of near-duplicates: random centres, members 20-40 bits from their centre (as real
+// hash lists have), plus exact duplicates now and then.
+std::vector<Hash256> clustered(std::size_t n, std::mt19937_64& rng) {
+  std::vector<Hash256> out;
+  while (out.size() < n) {
+    const Hash256 centre = random_hash(rng);
+    out.push_back(centre);
+    const int members = static_cast<int>(rng() % 12);
+    for (int m = 0; m < members && out.size() < n; ++m) {
+      out.push_back(flip_bits(centre, 20 + static_cast<int>(rng() % 21), rng));
+    }
+    if (rng() % 10 == 0 && out.size() < n) out.push_back(centre);
+  }
+  return out;
+}
+
+std::vector<PdqHit> brute_force(const std::vector<Hash256>& data, const Hash256& q, int radius) {
+  std::vector<PdqHit> out;
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    const int d = hamming_distance(data[i], q);
+    if (d <= radius) out.push_back({static_cast<std::uint32_t>(i), d});
+  }
+  return out;
+}
+
+std::vector<Hash256> queries_for(const std::vector<Hash256>& data, std::size_t count, std::mt19937_64& rng) {
+  std::vector<Hash256> qs;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i % 2 == 0) {
+      qs.push_back(flip_bits(data[rng() % data.size()], static_cast<int>(rng() % 41), rng));
+    } else {
+      qs.push_back(random_hash(rng));
+    }
+  }
+  return qs;
+}
+
+void expect_same(const std::vector<PdqHit>& got, const std::vector<PdqHit>& want, const std::string& what) {
+  ASSERT_EQ(got.size(), want.size()) << what;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    ASSERT_EQ(got[i].position, want[i].position) << what;
+    ASSERT_EQ(got[i].distance, want[i].distance) << what;
+  }
+}
+
+std::size_t check_against_brute_force(const std::vector<Hash256>& data, const std::vector<Hash256>& qs,
+                                      const PdqIndex& index, const std::vector<int>& radii) {
+  std::size_t total_hits = 0;
+  for (int radius : radii) {
+    for (std::size_t i = 0; i < qs.size(); ++i) {
+      std::vector<PdqHit> got;
+      index.search(qs[i], radius, got);
+      const auto want = brute_force(data, qs[i], radius);
+      total_hits += want.size();
+      expect_same(got, want, "query " + std::to_string(i) + " radius " + std::to_string(radius) + " chunks " +
+                                 std::to_string(index.chunks()));
+      if (::testing::Test::HasFatalFailure()) return total_hits;
+    }
+  }
+  return total_hits;
+}
+
+class PdqIndexRecall : public ::testing::TestWithParam<int> {};
+
+TEST_P(PdqIndexRecall, UniformDataMatchesBruteForce) {
+  std::mt19937_64 rng(1000 + GetParam());
+  std::vector<Hash256> data;
+  for (int i = 0; i < 20000; ++i) data.push_back(random_hash(rng));
+  const auto qs = queries_for(data, 300, rng);
+  const auto index = PdqIndex::build(data, {GetParam()});
+  const auto hits = check_against_brute_force(data, qs, index, {0, 1, 15, 16, 31, 32, 40, 63});
+  EXPECT_GT(hits, 300u);  // the near-duplicate queries must actually find things
+}
+
+TEST_P(PdqIndexRecall, ClusteredDataMatchesBruteForce) {
+  std::mt19937_64 rng(2000 + GetParam());
+  const auto data = clustered(30000, rng);
+  const auto qs = queries_for(data, 300, rng);
+  const auto index = PdqIndex::build(data, {GetParam()}, 2);
+  const auto hits = check_against_brute_force(data, qs, index, {0, 10, 31, 47});
+  EXPECT_GT(hits, 300u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Chunks, PdqIndexRecall, ::testing::Values(11, 12, 16, 21, 32, 64));
+
+std::vector<Hash256> read_hash_list(const std::string& path) {
+  std::ifstream in(path);
+  EXPECT_TRUE(in) << path;
+  std::vector<Hash256> out;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(Hash256::parse_hex(line.substr(0, 64)));
+  }
+  return out;
+}
+
+TEST(PdqIndex, ReferenceNeedlesAndHaystack) {
+  const std::string dir = std::string(VIGIL_SHARED_TESTDATA_DIR) + "/pdq-reference/reg-test-input/";
+  const auto needles = read_hash_list(dir + "needles.txt");
+  const auto haystack = read_hash_list(dir + "haystack.txt");
+  ASSERT_EQ(needles.size(), 100u);
+  ASSERT_EQ(haystack.size(), 1350u);
+  for (int chunks : {12, 16}) {
+    const auto index = PdqIndex::build(haystack, {chunks});
+    const auto hits = check_against_brute_force(haystack, needles, index, {0, 16, 31, 32, 63});
+    EXPECT_GT(hits, 100u);
+    // The haystack against itself: every hash finds at least itself at distance 0.
+    for (std::size_t i = 0; i < haystack.size(); ++i) {
+      std::vector<PdqHit> got;
+      index.search(haystack[i], 31, got);
+      ASSERT_TRUE(std::any_of(got.begin(), got.end(), [&](const PdqHit& h) { return h.position == i && h.distance == 0; }));
+    }
+  }
+}
+
+TEST(PdqIndex, BatchEqualsSingleQueries) {
+  std::mt19937_64 rng(7);
+  const auto data = clustered(5000, rng);
+  const auto qs = queries_for(data, 500, rng);
+  const auto index = PdqIndex::build(data);
+  const auto batch = index.search_batch(qs, 31, 2);
+  ASSERT_EQ(batch.size(), qs.size());
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    std::vector<PdqHit> single;
+    index.search(qs[i], 31, single);
+    expect_same(batch[i], single, "batch query " + std::to_string(i));
+  }
+}
+
+TEST(PdqIndex, EmptyAndEdgeCases) {
+  const PdqIndex empty;
+  std::vector<PdqHit> out;
+  empty.search(Hash256{}, 31, out);
+  EXPECT_TRUE(out.empty());
+  const auto built_empty = PdqIndex::build({});
+  built_empty.search(Hash256{}, 256, out);
+  EXPECT_TRUE(out.empty());
+
+  std::mt19937_64 rng(3);
+  std::vector<Hash256> data{random_hash(rng), random_hash(rng)};
+  const auto index = PdqIndex::build(data);
+  index.search(data[0], -1, out);
+  EXPECT_TRUE(out.empty());
+  index.search(data[0], 256, out);
+  EXPECT_EQ(out.size(), 2u);
+
+  EXPECT_THROW(PdqIndex::build(data, {10}), Error);
+  EXPECT_THROW(PdqIndex::build(data, {65}), Error);
+}
+
+TEST(PdqIndex, BlobRoundTrip) {
+  std::mt19937_64 rng(11);
+  const auto data = clustered(3000, rng);
+  const auto index = PdqIndex::build(data);
+  auto copy = std::make_shared<std::vector<std::uint64_t>>(index.blob().size() / 8);
+  std::memcpy(copy->data(), index.blob().data(), index.blob().size());
+  const auto loaded = PdqIndex::from_blob({reinterpret_cast<const std::byte*>(copy->data()), index.blob().size()}, copy);
+  ASSERT_EQ(loaded.size(), data.size());
+  const auto qs = queries_for(data, 100, rng);
+  check_against_brute_force(data, qs, loaded, {31});
+}
+
+TEST(PdqIndex, CorruptBlobIsRefusedOrHarmless) {
+  std::mt19937_64 rng(12);
+  std::vector<Hash256> data;
+  for (int i = 0; i < 400; ++i) data.push_back(random_hash(rng));
+  const auto index = PdqIndex::build(data, {16});
+  const auto blob = index.blob();
+  const auto qs = queries_for(data, 20, rng);
+
+  // Truncations.
+  for (std::size_t len : {std::size_t{0}, std::size_t{8}, std::size_t{24}, blob.size() / 2, blob.size() - 8}) {
+    auto buf = std::make_shared<std::vector<std::uint64_t>>(blob.size() / 8);
+    std::memcpy(buf->data(), blob.data(), blob.size());
+    EXPECT_THROW(PdqIndex::from_blob({reinterpret_cast<const std::byte*>(buf->data()), len}, buf), Error) << len;
+  }
+  // Random byte flips: refused with an Error, or (a flip in padding) still exact.
+  int refused = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    auto buf = std::make_shared<std::vector<std::uint64_t>>(blob.size() / 8);
+    std::memcpy(buf->data(), blob.data(), blob.size());
+    auto* bytes = reinterpret_cast<std::uint8_t*>(buf->data());
+    const int flips = 1 + static_cast<int>(rng() % 4);
+    for (int f = 0; f < flips; ++f) {
+      // Half the flips land in the header and hashes, where they are most dangerous.
+      const std::size_t limit = trial % 2 ? blob.size() : 24 + data.size() * 32;
+      bytes[rng() % limit] ^= static_cast<std::uint8_t>(1 + rng() % 255);
+    }
+    try {
+      const auto loaded = PdqIndex::from_blob({reinterpret_cast<const std::byte*>(buf->data()), blob.size()}, buf);
+      check_against_brute_force(data, qs, loaded, {31});
+    } catch (const Error& e) {
+      ++refused;
+      EXPECT_NE(std::string(e.what()).find("PDQ index data"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_GT(refused, 250);
+}
+
+}  // namespace
+}  // namespace vigil::match
