@@ -2,9 +2,11 @@
 // The bank domain model: a bank is a named hash list with provenance and matching settings; an
 // entry is one hash in it. Kept free of storage details so the SQLite and (later) PostgreSQL
 // stores, the matcher and the service all share it.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/common/signal_type.h"
@@ -52,5 +54,24 @@ std::string_view to_string(CurationState c);
 std::optional<BankKind> parse_bank_kind(std::string_view s);
 std::optional<BankSource> parse_bank_source(std::string_view s);
 std::optional<CurationState> parse_curation_state(std::string_view s);
+
+// Validation shared by every store implementation and the importers. Each throws vigil::Error
+// whose message names the field and what was wrong.
+inline constexpr int kMaxPdqThreshold = 63;
+inline constexpr std::size_t kMaxBankNameLength = 100;
+inline constexpr std::size_t kMaxLabelLength = 64;
+inline constexpr std::size_t kMaxTextFieldLength = 4096;  // description, note, reason, added_by, source_id
+
+void validate_bank_name(std::string_view name);
+// A label is 1..64 printable characters without whitespace or control characters (labels are
+// written space-separated in CSV files, so this keeps every export lossless).
+void validate_label(std::string_view label);
+void validate_bank(const Bank& bank);  // name, thresholds, labels, text lengths
+// Returns the value as lowercase hex after checking its length for the signal type and its
+// alphabet, e.g. "sha1 value has 39 hex digits, expected 40".
+std::string normalize_entry_value(SignalType type, std::string_view value);
+void validate_entry(const BankEntry& entry);  // value already normalized, quality 0..100, labels, texts
+// Labels in first-seen order without duplicates.
+std::vector<std::string> unite_labels(const std::vector<std::string>& a, const std::vector<std::string>& b);
 
 }  // namespace vigil::store

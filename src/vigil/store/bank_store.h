@@ -19,9 +19,19 @@ struct AddEntriesResult {
 };
 
 // A change to one bank's entries since a known version, for incremental index updates.
+// Deleted entries come with their id, bank_id, signal_type and value only.
 struct EntryChange {
   BankEntry entry;  // its current state (disabled entries come with disabled = true)
   bool deleted = false;
+  std::int64_t version = 0;  // the bank version at which this change was made
+};
+
+// Counts for `vigil bank show` and the service's status pages.
+struct BankStats {
+  std::int64_t entries = 0;
+  std::int64_t disabled = 0;
+  std::int64_t pdq = 0, md5 = 0, sha1 = 0, sha256 = 0;
+  std::int64_t unreviewed = 0, confirmed = 0, disputed = 0;
 };
 
 class BankStore {
@@ -46,8 +56,31 @@ class BankStore {
   // Streams every entry of a bank (disabled ones included) in id order.
   virtual void for_each_entry(std::int64_t bank_id, const std::function<void(const BankEntry&)>& fn) = 0;
   virtual std::int64_t count_entries(std::int64_t bank_id) = 0;
-  // Entries of a bank changed after `since_version` (for live index updates).
+  // Entries of a bank changed after `since_version` (for live index updates), in version order.
+  // Read the bank's version (find_bank) BEFORE calling this, and pass it next time: a change
+  // landing in between is then delivered twice (harmless) rather than never.
   virtual std::vector<EntryChange> changes_since(std::int64_t bank_id, std::int64_t since_version) = 0;
+
+  // Counts by state and signal type. The default walks for_each_entry; stores override it.
+  virtual BankStats bank_stats(std::int64_t bank_id) {
+    BankStats s;
+    for_each_entry(bank_id, [&s](const BankEntry& e) {
+      ++s.entries;
+      if (e.disabled) ++s.disabled;
+      switch (e.signal_type) {
+        case SignalType::pdq: ++s.pdq; break;
+        case SignalType::md5: ++s.md5; break;
+        case SignalType::sha1: ++s.sha1; break;
+        case SignalType::sha256: ++s.sha256; break;
+      }
+      switch (e.curation) {
+        case CurationState::unreviewed: ++s.unreviewed; break;
+        case CurationState::confirmed: ++s.confirmed; break;
+        case CurationState::disputed: ++s.disputed; break;
+      }
+    });
+    return s;
+  }
 };
 
 }  // namespace vigil::store
