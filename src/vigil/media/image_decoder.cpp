@@ -1,0 +1,480 @@
+#include "vigil/media/image_decoder.h"
+
+#include <vips/vips.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <mutex>
+#include <string>
+
+#include "vigil/common/error.h"
+#include "vigil/media/pdq.h"
+
+namespace vigil::media {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The reference hasher squashes any image with a side over this to exactly this square.
+constexpr int kReferenceSide = 512;
+// Rows pulled from libvips per request in the streaming (reference) pipeline.
+constexpr int kStripRows = 32;
+
+// Owns one reference to a libvips object.
+template <typename T>
+class Ref {
+ public:
+  Ref() = default;
+  explicit Ref(T* p) : p_(p) {}
+  ~Ref() { reset(); }
+  Ref(const Ref&) = delete;
+  Ref& operator=(const Ref&) = delete;
+  Ref(Ref&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  Ref& operator=(Ref&& o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = o.p_;
+      o.p_ = nullptr;
+    }
+    return *this;
+  }
+  T* get() const { return p_; }
+  T** out() {
+    reset();
+    return &p_;
+  }
+  void reset() {
+    if (p_ != nullptr) g_object_unref(p_);
+    p_ = nullptr;
+  }
+
+ private:
+  T* p_ = nullptr;
+};
+using Image = Ref<VipsImage>;
+
+// libvips's error text for the failure that just happened (and clears it), on one line.
+std::string vips_reason() {
+  char* raw = vips_error_buffer_copy();
+  std::string text = raw != nullptr ? raw : "";
+  g_free(raw);
+  std::string out;
+  for (char c : text) {
+    if (c == '\n') {
+      if (!out.empty() && out.back() != ' ') out += "; ";
+    } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
+      out += c;
+    }
+  }
+  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
+  if (out.size() > 300) out = out.substr(0, 300) + "...";
+  return out.empty() ? "unknown libvips error" : out;
+}
+
+[[noreturn]] void fail_decode(ImageFormat format, const char* stage) {
+  throw Error("cannot decode " + std::string(format_name(format)) + " image (" + stage +
+              "): " + vips_reason());
+}
+
+using BufferLoader = int (*)(void*, size_t, VipsImage**, ...);
+
+BufferLoader loader_for(ImageFormat format) {
+  switch (format) {
+    case ImageFormat::jpeg: return &vips_jpegload_buffer;
+    case ImageFormat::png: return &vips_pngload_buffer;
+    case ImageFormat::webp: return &vips_webpload_buffer;
+    case ImageFormat::gif: return &vips_gifload_buffer;
+    case ImageFormat::tiff: return &vips_tiffload_buffer;
+    case ImageFormat::bmp: return &vips_magickload_buffer;
+    case ImageFormat::heif: return &vips_heifload_buffer;
+    case ImageFormat::unknown: break;
+  }
+  return nullptr;
+}
+
+// Opens the image lazily (header only): pixels are decoded when regions are requested.
+Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAccess access) {
+  BufferLoader load = loader_for(format);
+  if (load == nullptr) {
+    throw Error("not a supported image format (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)");
+  }
+  Image image;
+  void* data = const_cast<std::uint8_t*>(bytes.data());  // libvips only reads the buffer
+  if (load(data, bytes.size(), image.out(), "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
+           nullptr) != 0) {
+    fail_decode(format, "header");
+  }
+  return image;
+}
+
+void check_limits(int width, int height, int bands, const DecodeLimits& limits) {
+  if (width <= 0 || height <= 0) throw Error("image has no pixels");
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  if (width > limits.max_dimension || height > limits.max_dimension) {
+    throw Error("image is " + size + " pixels, a side over the limit of " +
+                std::to_string(limits.max_dimension));
+  }
+  const std::uint64_t pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
+  if (pixels > limits.max_pixels) {
+    throw Error("image is " + size + " = " + std::to_string(pixels) +
+                " pixels, over the limit of " + std::to_string(limits.max_pixels) +
+                " (decompression bomb?)");
+  }
+  if (bands < 1 || bands > 16) throw Error("image has " + std::to_string(bands) + " bands");
+}
+
+int orientation_of(VipsImage* image) {
+  int orientation = 1;
+  if (vips_image_get_typeof(image, VIPS_META_ORIENTATION) != 0 &&
+      vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation) != 0) {
+    vips_error_clear();
+    orientation = 1;
+  }
+  return (orientation >= 1 && orientation <= 8) ? orientation : 1;
+}
+
+// Reduces any decoded image to 1 (grey), 3 (RGB) or 4 (CMYK) bands of 8 or 16 bits, dropping
+// alpha. Unusual colour spaces (LAB, XYZ, float, ...) go through libvips's sRGB conversion.
+Image normalise_bands(Image image, ImageFormat format) {
+  VipsImage* in = image.get();
+  const VipsInterpretation interp = vips_image_guess_interpretation(in);
+  const VipsBandFormat fmt = vips_image_get_format(in);
+  const int bands = vips_image_get_bands(in);
+  const bool int_format = fmt == VIPS_FORMAT_UCHAR || fmt == VIPS_FORMAT_USHORT;
+  int keep = 0;
+  if (int_format) {
+    if (interp == VIPS_INTERPRETATION_CMYK && bands >= 4) {
+      keep = 4;
+    } else if ((interp == VIPS_INTERPRETATION_B_W || interp == VIPS_INTERPRETATION_GREY16 ||
+                interp == VIPS_INTERPRETATION_MULTIBAND) && bands <= 2) {
+      keep = 1;
+    } else if ((interp == VIPS_INTERPRETATION_sRGB || interp == VIPS_INTERPRETATION_RGB16 ||
+                interp == VIPS_INTERPRETATION_RGB || interp == VIPS_INTERPRETATION_MULTIBAND) &&
+               (bands == 3 || bands == 4)) {
+      keep = 3;
+    }
+  }
+  if (keep != 0) {
+    if (keep == bands) return image;
+    Image out;
+    if (vips_extract_band(in, out.out(), 0, "n", keep, nullptr) != 0) fail_decode(format, "bands");
+    return out;
+  }
+  Image srgb;
+  if (vips_colourspace(in, srgb.out(), VIPS_INTERPRETATION_sRGB, nullptr) != 0) {
+    fail_decode(format, "colour conversion");
+  }
+  Image rgb;
+  if (vips_extract_band(srgb.get(), rgb.out(), 0, "n", 3, nullptr) != 0) fail_decode(format, "bands");
+  Image cast;
+  if (vips_cast_uchar(rgb.get(), cast.out(), nullptr) != 0) fail_decode(format, "cast");
+  return cast;
+}
+
+// ImageMagick 6 (Q16) arithmetic, which produced the pixels the reference hasher saw.
+inline std::uint8_t im_quantum_to_char(unsigned quantum) {
+  return static_cast<std::uint8_t>(((quantum + 128u) - ((quantum + 128u) >> 8)) >> 8);
+}
+inline unsigned im_cmyk_channel(unsigned ink, unsigned black) {
+  constexpr double range = 65535.0;
+  const double value = range - (ink / range * (range - black) + black);
+  if (value <= 0.0) return 0;
+  if (value >= range) return 65535;
+  return static_cast<unsigned>(value + 0.5);
+}
+
+// One decoded row (any supported layout) to 8-bit RGB (or grey) as ImageMagick writes PNM.
+template <typename Sample>
+void convert_row(const Sample* in, int width, int bands, std::uint8_t* out) {
+  constexpr bool wide = sizeof(Sample) == 2;
+  const auto q = [](Sample s) -> unsigned { return wide ? s : static_cast<unsigned>(s) * 257u; };
+  if (bands == 1) {
+    for (int x = 0; x < width; ++x) out[x] = im_quantum_to_char(q(in[x]));
+  } else if (bands == 3) {
+    for (int x = 0; x < 3 * width; ++x) out[x] = im_quantum_to_char(q(in[x]));
+  } else {  // CMYK (ink amounts; libvips has already undone Adobe's inversion)
+    for (int x = 0; x < width; ++x) {
+      const Sample* p = in + 4 * x;
+      const unsigned k = q(p[3]);
+      out[3 * x] = im_quantum_to_char(im_cmyk_channel(q(p[0]), k));
+      out[3 * x + 1] = im_quantum_to_char(im_cmyk_channel(q(p[1]), k));
+      out[3 * x + 2] = im_quantum_to_char(im_cmyk_channel(q(p[2]), k));
+    }
+  }
+}
+
+bool row_is_grey(const std::uint8_t* rgb, int width) {
+  for (int x = 0; x < width; ++x) {
+    const std::uint8_t* p = rgb + 3 * x;
+    if (p[0] != p[1] || p[1] != p[2]) return false;
+  }
+  return true;
+}
+
+void check_deadline(Clock::time_point deadline, const DecodeLimits& limits) {
+  if (Clock::now() > deadline) {
+    throw Error("decoding took longer than the limit of " + std::to_string(limits.max_decode_seconds) +
+                " s");
+  }
+}
+
+Clock::time_point deadline_from(const DecodeLimits& limits) {
+  const double seconds = std::clamp(limits.max_decode_seconds, 0.0, 1e6);
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// Luma of an 8-bit RGB (3 channels) or grey (1 channel) image. An RGB image whose pixels are all
+// grey is taken as grey, as ImageMagick writes it as PGM and the reference then reads one channel.
+std::vector<float> luma_of(const std::vector<std::uint8_t>& pixels, int channels, bool all_grey) {
+  const std::size_t n = pixels.size() / static_cast<std::size_t>(channels);
+  std::vector<float> luma(n);
+  if (channels == 1 || all_grey) {
+    for (std::size_t i = 0; i < n; ++i) luma[i] = static_cast<float>(pixels[i * static_cast<std::size_t>(channels)]);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      luma[i] = pdq::luma_from_rgb(pixels[3 * i], pixels[3 * i + 1], pixels[3 * i + 2]);
+    }
+  }
+  return luma;
+}
+
+LumaImage decode_reference(std::span<const std::uint8_t> bytes, ImageFormat format,
+                           const HashOptions& options) {
+  const auto deadline = deadline_from(options.limits);
+  Image image = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL);
+  check_limits(vips_image_get_width(image.get()), vips_image_get_height(image.get()),
+               vips_image_get_bands(image.get()), options.limits);
+  if (options.exif_orient && orientation_of(image.get()) != 1) {
+    // Rotation needs random access to the decoded image.
+    image = open_image(bytes, format, VIPS_ACCESS_RANDOM);
+    Image rotated;
+    if (vips_autorot(image.get(), rotated.out(), nullptr) != 0) fail_decode(format, "orientation");
+    image = std::move(rotated);
+  }
+  image = normalise_bands(std::move(image), format);
+
+  VipsImage* in = image.get();
+  const int width = vips_image_get_width(in);
+  const int height = vips_image_get_height(in);
+  const int bands = vips_image_get_bands(in);
+  const bool wide = vips_image_get_format(in) == VIPS_FORMAT_USHORT;
+  const int channels = bands == 1 ? 1 : 3;
+
+  const bool squash = width > kReferenceSide || height > kReferenceSide;
+  const int out_w = squash ? kReferenceSide : width;
+  const int out_h = squash ? kReferenceSide : height;
+  std::vector<int> src_x(static_cast<std::size_t>(out_w));
+  for (int x = 0; x < out_w; ++x) src_x[static_cast<std::size_t>(x)] = nearest_source_index(x, width, out_w);
+
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h) *
+                                   static_cast<std::size_t>(channels));
+  std::vector<std::uint8_t> row(static_cast<std::size_t>(width) * static_cast<std::size_t>(channels));
+  bool all_grey = channels == 1;
+  bool grey_known = channels == 1;  // once a colour pixel is seen, the answer is known
+  int next_out = 0;
+
+  Ref<VipsRegion> region(vips_region_new(in));
+  for (int y0 = 0; y0 < height; y0 += kStripRows) {
+    check_deadline(deadline, options.limits);
+    VipsRect rect{0, y0, width, std::min(kStripRows, height - y0)};
+    if (vips_region_prepare(region.get(), &rect) != 0) fail_decode(format, "pixels");
+    for (int y = y0; y < y0 + rect.height; ++y) {
+      const bool needed = next_out < out_h && nearest_source_index(next_out, height, out_h) == y;
+      if (!needed && grey_known) continue;
+      const VipsPel* p = VIPS_REGION_ADDR(region.get(), 0, y);
+      if (wide) {
+        convert_row(reinterpret_cast<const std::uint16_t*>(p), width, bands, row.data());
+      } else {
+        convert_row(reinterpret_cast<const std::uint8_t*>(p), width, bands, row.data());
+      }
+      if (!grey_known && !row_is_grey(row.data(), width)) {
+        grey_known = true;
+        all_grey = false;
+      }
+      while (next_out < out_h && nearest_source_index(next_out, height, out_h) == y) {
+        std::uint8_t* dst = pixels.data() + static_cast<std::size_t>(next_out) *
+                                                static_cast<std::size_t>(out_w) *
+                                                static_cast<std::size_t>(channels);
+        if (channels == 1) {
+          for (int x = 0; x < out_w; ++x) dst[x] = row[static_cast<std::size_t>(src_x[static_cast<std::size_t>(x)])];
+        } else {
+          for (int x = 0; x < out_w; ++x) {
+            std::memcpy(dst + 3 * x, row.data() + 3 * static_cast<std::size_t>(src_x[static_cast<std::size_t>(x)]), 3);
+          }
+        }
+        ++next_out;
+      }
+    }
+  }
+  if (!grey_known) all_grey = true;  // every row was grey
+
+  LumaImage result;
+  result.luma = luma_of(pixels, channels, all_grey);
+  result.rows = out_h;
+  result.cols = out_w;
+  result.width = width;
+  result.height = height;
+  return result;
+}
+
+struct EvalDeadline {
+  Clock::time_point at;
+  bool expired = false;
+};
+
+void on_eval(VipsImage* image, VipsProgress* /*progress*/, void* data) {
+  auto* deadline = static_cast<EvalDeadline*>(data);
+  if (Clock::now() > deadline->at) {
+    deadline->expired = true;
+    vips_image_set_kill(image, TRUE);
+  }
+}
+
+LumaImage decode_fast(std::span<const std::uint8_t> bytes, ImageFormat format,
+                      const HashOptions& options) {
+  EvalDeadline deadline{deadline_from(options.limits)};
+  int width = 0;
+  int height = 0;
+  {
+    Image header = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL);
+    width = vips_image_get_width(header.get());
+    height = vips_image_get_height(header.get());
+    check_limits(width, height, vips_image_get_bands(header.get()), options.limits);
+    if (options.exif_orient && orientation_of(header.get()) >= 5) std::swap(width, height);
+  }
+  const bool squash = width > kReferenceSide || height > kReferenceSide;
+  const int target_w = squash ? kReferenceSide : width;
+  const int target_h = squash ? kReferenceSide : height;
+
+  Image thumb;
+  void* data = const_cast<std::uint8_t*>(bytes.data());
+  if (vips_thumbnail_buffer(data, bytes.size(), thumb.out(), target_w, "height", target_h, "size",
+                            VIPS_SIZE_FORCE, "no_rotate", options.exif_orient ? FALSE : TRUE,
+                            "option_string", "fail_on=error", nullptr) != 0) {
+    fail_decode(format, "thumbnail");
+  }
+  Image img = std::move(thumb);
+  {
+    const int bands = vips_image_get_bands(img.get());
+    const int keep = (bands == 2 || bands == 1) ? 1 : 3;
+    if (bands != keep) {
+      Image out;
+      if (vips_extract_band(img.get(), out.out(), 0, "n", keep, nullptr) != 0) fail_decode(format, "bands");
+      img = std::move(out);
+    }
+    Image cs;
+    if (vips_colourspace(img.get(), cs.out(), keep == 1 ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB,
+                         nullptr) != 0) {
+      fail_decode(format, "colour conversion");
+    }
+    Image cast;
+    if (vips_cast_uchar(cs.get(), cast.out(), nullptr) != 0) fail_decode(format, "cast");
+    img = std::move(cast);
+  }
+  vips_image_set_progress(img.get(), TRUE);
+  g_signal_connect(img.get(), "eval", G_CALLBACK(on_eval), &deadline);
+  size_t size = 0;
+  void* mem = vips_image_write_to_memory(img.get(), &size);
+  if (mem == nullptr) {
+    if (deadline.expired) {
+      vips_error_clear();
+      check_deadline(deadline.at, options.limits);
+    }
+    fail_decode(format, "pixels");
+  }
+  const int out_w = vips_image_get_width(img.get());
+  const int out_h = vips_image_get_height(img.get());
+  const int channels = vips_image_get_bands(img.get());
+  std::vector<std::uint8_t> pixels(static_cast<const std::uint8_t*>(mem),
+                                   static_cast<const std::uint8_t*>(mem) + size);
+  g_free(mem);
+  check_deadline(deadline.at, options.limits);
+  bool all_grey = channels == 1;
+  if (!all_grey) all_grey = row_is_grey(pixels.data(), out_w * out_h);
+
+  LumaImage result;
+  result.luma = luma_of(pixels, channels, all_grey);
+  result.rows = out_h;
+  result.cols = out_w;
+  result.width = width;
+  result.height = height;
+  return result;
+}
+
+}  // namespace
+
+int nearest_source_index(int out, int in_size, int out_size) {
+  return static_cast<int>(static_cast<std::int64_t>(out) * in_size / out_size);
+}
+
+ImageFormat sniff_format(std::span<const std::uint8_t> b) {
+  const auto starts = [&](std::string_view magic, std::size_t at = 0) {
+    return b.size() >= at + magic.size() && std::memcmp(b.data() + at, magic.data(), magic.size()) == 0;
+  };
+  if (starts("\xFF\xD8\xFF")) return ImageFormat::jpeg;
+  if (starts("\x89PNG\r\n\x1A\n")) return ImageFormat::png;
+  if (starts("GIF87a") || starts("GIF89a")) return ImageFormat::gif;
+  if (starts("RIFF") && starts("WEBP", 8)) return ImageFormat::webp;
+  if (starts(std::string_view("II*\0", 4)) || starts(std::string_view("MM\0*", 4)) ||
+      starts(std::string_view("II+\0", 4)) || starts(std::string_view("MM\0+", 4))) {
+    return ImageFormat::tiff;
+  }
+  if (starts("BM") && b.size() >= 26) return ImageFormat::bmp;
+  if (starts("ftyp", 4)) {
+    for (std::string_view brand : {"heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis"}) {
+      if (starts(brand, 8)) return ImageFormat::heif;
+    }
+  }
+  return ImageFormat::unknown;
+}
+
+std::string_view format_name(ImageFormat format) {
+  switch (format) {
+    case ImageFormat::jpeg: return "JPEG";
+    case ImageFormat::png: return "PNG";
+    case ImageFormat::webp: return "WebP";
+    case ImageFormat::gif: return "GIF";
+    case ImageFormat::tiff: return "TIFF";
+    case ImageFormat::bmp: return "BMP";
+    case ImageFormat::heif: return "HEIF/AVIF";
+    case ImageFormat::unknown: break;
+  }
+  return "unknown";
+}
+
+void initialize_decoder() {
+  static std::once_flag once;
+  static std::string failure;
+  std::call_once(once, [] {
+    if (VIPS_INIT("vigil") != 0) {
+      failure = "cannot start libvips: " + vips_reason();
+      return;
+    }
+    // Decoded images are transient: caching operations on them would only hold memory.
+    vips_cache_set_max(0);
+    // Only well-fuzzed loaders: ImageMagick, PDF, SVG, matrix formats etc. are all refused...
+    vips_block_untrusted_set(TRUE);
+    // ...except the ImageMagick buffer loader, which Vigil calls only for bytes that start with a
+    // BMP header (libvips 8.14 has no native BMP loader); see docs/pdq.md.
+    const GType magick = vips_type_find("VipsOperation", "magickload_buffer");
+    if (magick != 0) vips_operation_block_set(g_type_name(magick), FALSE);
+  });
+  if (!failure.empty()) throw Error(failure);
+}
+
+LumaImage decode_luma(std::span<const std::uint8_t> bytes, const HashOptions& options) {
+  initialize_decoder();
+  if (bytes.empty()) throw Error("empty input (0 bytes)");
+  const ImageFormat format = sniff_format(bytes);
+  if (format == ImageFormat::unknown) {
+    throw Error("not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, BMP, HEIF/AVIF)");
+  }
+  if (format == ImageFormat::bmp && vips_type_find("VipsOperation", "magickload_buffer") == 0) {
+    throw Error("BMP support is not available (libvips was built without ImageMagick)");
+  }
+  return options.mode == PdqMode::reference ? decode_reference(bytes, format, options)
+                                            : decode_fast(bytes, format, options);
+}
+
+}  // namespace vigil::media
