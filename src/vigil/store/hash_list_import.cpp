@@ -274,7 +274,10 @@ bool read_header(const std::vector<std::string>& fields, CsvLayout& layout, std:
     if (auto it = column_names().find(name); it != column_names().end()) {
       cols.push_back(it->second);
       has_value = has_value || it->second == Column::value;
-    } else if (auto t = parse_signal_type_alias(name); t && !is_hex(name)) {
+    } else if (auto t = parse_signal_type_alias(name.size() > 4 && name.ends_with("_hex")
+                                                     ? std::string_view(name).substr(0, name.size() - 4)
+                                                     : std::string_view(name));
+               t && !is_hex(name)) {
       cols.push_back(Column::value);
       typed = *t;
       has_value = true;
@@ -339,7 +342,8 @@ BankEntry parse_csv_with_header(const std::vector<std::string>& fields, const Cs
   return e;
 }
 
-// Without a header: "type,hash[,quality]", HMA's sample-data "hash,id,time,tags", or "hash[,quality]".
+// Without a header: "type,hash[,quality]", HMA's sample-data "hash,id,time,tags", or
+// "hash[,quality[,note]]" (the PDQ reference outputs: pdq_hex,quality,file).
 BankEntry parse_csv_headerless(const std::vector<std::string>& fields, const HashListImportOptions& opt) {
   BankEntry e;
   const auto f0 = trim(fields[0]);
@@ -355,9 +359,12 @@ BankEntry parse_csv_headerless(const std::vector<std::string>& fields, const Has
     e.labels = split_labels(fields[3]);
     e.signal_type = infer_type(e.value, opt, /*pdq_context=*/true);
   } else {
-    if (fields.size() > 2) bad(fmt::format("expected 'hash[,quality]' without a header, got {} fields", fields.size()));
+    if (fields.size() > 3) {
+      bad(fmt::format("expected 'hash[,quality[,note]]' without a header, got {} fields", fields.size()));
+    }
     e.value = std::string(f0);
-    if (fields.size() == 2 && !trim(fields[1]).empty()) e.quality = parse_quality(fields[1]);
+    if (fields.size() >= 2 && !trim(fields[1]).empty()) e.quality = parse_quality(fields[1]);
+    if (fields.size() == 3) e.note = fields[2];
     e.signal_type = infer_type(e.value, opt, e.quality.has_value());
   }
   if (e.value.empty()) bad("the hash value is empty");

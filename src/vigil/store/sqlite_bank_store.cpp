@@ -339,7 +339,9 @@ void SqliteBankStore::set_entry_disabled(std::int64_t entry_id, bool disabled, s
     const BankEntry entry = require_entry(entry_id);
     const auto version = bump_version(entry.bank_id);
     auto st = db_.prepare("UPDATE bank_entries SET disabled = ?, disabled_reason = ?, changed_version = ? WHERE id = ?");
-    st.bind(1, disabled ? 1 : 0).bind(2, disabled ? reason : std::string_view()).bind(3, version).bind(4, entry_id);
+    // A default std::string_view has a null data() that SQLite would bind as NULL: bind a string.
+    st.bind(1, disabled ? 1 : 0).bind(2, disabled ? std::string(reason) : std::string()).bind(3, version);
+    st.bind(4, entry_id);
     st.run();
   });
 }
