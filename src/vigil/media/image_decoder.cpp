@@ -94,15 +94,21 @@ BufferLoader loader_for(ImageFormat format) {
 }
 
 // Opens the image lazily (header only): pixels are decoded when regions are requested.
-Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAccess access) {
+Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAccess access,
+                 int jpeg_shrink) {
   BufferLoader load = loader_for(format);
   if (load == nullptr) {
     throw Error("not a supported image format (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)");
   }
   Image image;
   void* data = const_cast<std::uint8_t*>(bytes.data());  // libvips only reads the buffer
-  if (load(data, bytes.size(), image.out(), "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
-           nullptr) != 0) {
+  const int status =
+      (format == ImageFormat::jpeg && jpeg_shrink > 1)
+          ? load(data, bytes.size(), image.out(), "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
+                 "shrink", jpeg_shrink, nullptr)
+          : load(data, bytes.size(), image.out(), "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
+                 nullptr);
+  if (status != 0) {
     fail_decode(format, "header");
   }
   return image;
@@ -239,162 +245,122 @@ std::vector<float> luma_of(const std::vector<std::uint8_t>& pixels, int channels
   return luma;
 }
 
-LumaImage decode_reference(std::span<const std::uint8_t> bytes, ImageFormat format,
-                           const HashOptions& options) {
+// Smallest JPEG DCT-domain shrink (1, 2, 4, 8) that brings the longer side to 512 or less, so
+// that fast mode decodes no more than a bare shrink-on-load decode to 512 px does.
+int jpeg_shrink_for(int width, int height) {
+  const int longer = std::max(width, height);
+  int shrink = 1;
+  while (shrink < 8 && (longer + shrink - 1) / shrink > kReferenceSide) shrink *= 2;
+  return shrink;
+}
+
+// Both modes: stream the decoded image in strips, convert each needed row as ImageMagick would
+// have for PNM, keep only the rows and columns that CImg's nearest-neighbour squash to 512x512
+// samples, and take the image as grey when every pixel is grey (as ImageMagick writes PGM then).
+// Fast mode differs only in asking the JPEG decoder for a DCT-domain shrink first and in using
+// an embedded ICC profile for CMYK.
+LumaImage decode_streamed(std::span<const std::uint8_t> bytes, ImageFormat format,
+                          const HashOptions& options) {
   const auto deadline = deadline_from(options.limits);
-  Image image = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL);
-  check_limits(vips_image_get_width(image.get()), vips_image_get_height(image.get()),
-               vips_image_get_bands(image.get()), options.limits);
-  if (options.exif_orient && orientation_of(image.get()) != 1) {
+  const bool fast = options.mode == PdqMode::fast;
+  Image image = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, 1);
+  int width = vips_image_get_width(image.get());
+  int height = vips_image_get_height(image.get());
+  check_limits(width, height, vips_image_get_bands(image.get()), options.limits);
+  const bool rotate = options.exif_orient && orientation_of(image.get()) != 1;
+  const int shrink = (fast && format == ImageFormat::jpeg) ? jpeg_shrink_for(width, height) : 1;
+  if (rotate) {
     // Rotation needs random access to the decoded image.
-    image = open_image(bytes, format, VIPS_ACCESS_RANDOM);
+    image = open_image(bytes, format, VIPS_ACCESS_RANDOM, shrink);
     Image rotated;
     if (vips_autorot(image.get(), rotated.out(), nullptr) != 0) fail_decode(format, "orientation");
     image = std::move(rotated);
+    if (orientation_of(image.get()) >= 5 || vips_image_get_width(image.get()) * shrink < width) {
+      std::swap(width, height);
+    }
+  } else if (shrink > 1) {
+    image = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, shrink);
+  }
+  if (fast && vips_image_guess_interpretation(image.get()) == VIPS_INTERPRETATION_CMYK &&
+      vips_image_get_typeof(image.get(), VIPS_META_ICC_NAME) != 0) {
+    Image srgb;
+    if (vips_icc_transform(image.get(), srgb.out(), "srgb", "embedded", TRUE, "depth", 8, nullptr) != 0) {
+      fail_decode(format, "ICC colour conversion");
+    }
+    image = std::move(srgb);
   }
   image = normalise_bands(std::move(image), format);
 
   VipsImage* in = image.get();
-  const int width = vips_image_get_width(in);
-  const int height = vips_image_get_height(in);
+  const int in_w = vips_image_get_width(in);
+  const int in_h = vips_image_get_height(in);
   const int bands = vips_image_get_bands(in);
   const bool wide = vips_image_get_format(in) == VIPS_FORMAT_USHORT;
+  const bool direct = !wide && bands != 4;  // rows usable as decoded, no conversion
   const int channels = bands == 1 ? 1 : 3;
 
-  const bool squash = width > kReferenceSide || height > kReferenceSide;
-  const int out_w = squash ? kReferenceSide : width;
-  const int out_h = squash ? kReferenceSide : height;
-  std::vector<int> src_x(static_cast<std::size_t>(out_w));
-  for (int x = 0; x < out_w; ++x) src_x[static_cast<std::size_t>(x)] = nearest_source_index(x, width, out_w);
+  const bool squash = in_w > kReferenceSide || in_h > kReferenceSide;
+  const int out_w = squash ? kReferenceSide : in_w;
+  const int out_h = squash ? kReferenceSide : in_h;
+  std::vector<std::size_t> src_x(static_cast<std::size_t>(out_w));
+  for (int x = 0; x < out_w; ++x) {
+    src_x[static_cast<std::size_t>(x)] =
+        static_cast<std::size_t>(nearest_source_index(x, in_w, out_w)) * static_cast<std::size_t>(channels);
+  }
 
   std::vector<std::uint8_t> pixels(static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h) *
                                    static_cast<std::size_t>(channels));
-  std::vector<std::uint8_t> row(static_cast<std::size_t>(width) * static_cast<std::size_t>(channels));
-  bool all_grey = channels == 1;
+  std::vector<std::uint8_t> converted(direct ? 0 : static_cast<std::size_t>(in_w) * static_cast<std::size_t>(channels));
+  bool all_grey = true;
   bool grey_known = channels == 1;  // once a colour pixel is seen, the answer is known
   int next_out = 0;
+  int next_src = nearest_source_index(0, in_h, out_h);
 
   Ref<VipsRegion> region(vips_region_new(in));
-  for (int y0 = 0; y0 < height; y0 += kStripRows) {
+  for (int y0 = 0; y0 < in_h; y0 += kStripRows) {
     check_deadline(deadline, options.limits);
-    VipsRect rect{0, y0, width, std::min(kStripRows, height - y0)};
+    VipsRect rect{0, y0, in_w, std::min(kStripRows, in_h - y0)};
     if (vips_region_prepare(region.get(), &rect) != 0) fail_decode(format, "pixels");
     for (int y = y0; y < y0 + rect.height; ++y) {
-      const bool needed = next_out < out_h && nearest_source_index(next_out, height, out_h) == y;
+      const bool needed = next_out < out_h && next_src == y;
       if (!needed && grey_known) continue;
       const VipsPel* p = VIPS_REGION_ADDR(region.get(), 0, y);
-      if (wide) {
-        convert_row(reinterpret_cast<const std::uint16_t*>(p), width, bands, row.data());
-      } else {
-        convert_row(reinterpret_cast<const std::uint8_t*>(p), width, bands, row.data());
+      const std::uint8_t* row = p;
+      if (!direct) {
+        if (wide) {
+          convert_row(reinterpret_cast<const std::uint16_t*>(p), in_w, bands, converted.data());
+        } else {
+          convert_row(p, in_w, bands, converted.data());
+        }
+        row = converted.data();
       }
-      if (!grey_known && !row_is_grey(row.data(), width)) {
+      if (!grey_known && !row_is_grey(row, in_w)) {
         grey_known = true;
         all_grey = false;
       }
-      while (next_out < out_h && nearest_source_index(next_out, height, out_h) == y) {
+      while (next_out < out_h && next_src == y) {
         std::uint8_t* dst = pixels.data() + static_cast<std::size_t>(next_out) *
                                                 static_cast<std::size_t>(out_w) *
                                                 static_cast<std::size_t>(channels);
         if (channels == 1) {
-          for (int x = 0; x < out_w; ++x) dst[x] = row[static_cast<std::size_t>(src_x[static_cast<std::size_t>(x)])];
+          for (int x = 0; x < out_w; ++x) dst[x] = row[src_x[static_cast<std::size_t>(x)]];
         } else {
           for (int x = 0; x < out_w; ++x) {
-            std::memcpy(dst + 3 * x, row.data() + 3 * static_cast<std::size_t>(src_x[static_cast<std::size_t>(x)]), 3);
+            const std::uint8_t* s = row + src_x[static_cast<std::size_t>(x)];
+            dst[3 * x] = s[0];
+            dst[3 * x + 1] = s[1];
+            dst[3 * x + 2] = s[2];
           }
         }
         ++next_out;
+        if (next_out < out_h) next_src = nearest_source_index(next_out, in_h, out_h);
       }
     }
   }
-  if (!grey_known) all_grey = true;  // every row was grey
+  check_deadline(deadline, options.limits);
 
   LumaImage result;
-  result.luma = luma_of(pixels, channels, all_grey);
-  result.rows = out_h;
-  result.cols = out_w;
-  result.width = width;
-  result.height = height;
-  return result;
-}
-
-struct EvalDeadline {
-  Clock::time_point at;
-  bool expired = false;
-};
-
-void on_eval(VipsImage* image, VipsProgress* /*progress*/, void* data) {
-  auto* deadline = static_cast<EvalDeadline*>(data);
-  if (Clock::now() > deadline->at) {
-    deadline->expired = true;
-    vips_image_set_kill(image, TRUE);
-  }
-}
-
-LumaImage decode_fast(std::span<const std::uint8_t> bytes, ImageFormat format,
-                      const HashOptions& options) {
-  EvalDeadline deadline{deadline_from(options.limits)};
-  int width = 0;
-  int height = 0;
-  {
-    Image header = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL);
-    width = vips_image_get_width(header.get());
-    height = vips_image_get_height(header.get());
-    check_limits(width, height, vips_image_get_bands(header.get()), options.limits);
-    if (options.exif_orient && orientation_of(header.get()) >= 5) std::swap(width, height);
-  }
-  const bool squash = width > kReferenceSide || height > kReferenceSide;
-  const int target_w = squash ? kReferenceSide : width;
-  const int target_h = squash ? kReferenceSide : height;
-
-  Image thumb;
-  void* data = const_cast<std::uint8_t*>(bytes.data());
-  if (vips_thumbnail_buffer(data, bytes.size(), thumb.out(), target_w, "height", target_h, "size",
-                            VIPS_SIZE_FORCE, "no_rotate", options.exif_orient ? FALSE : TRUE,
-                            "option_string", "fail_on=error", nullptr) != 0) {
-    fail_decode(format, "thumbnail");
-  }
-  Image img = std::move(thumb);
-  {
-    const int bands = vips_image_get_bands(img.get());
-    const int keep = (bands == 2 || bands == 1) ? 1 : 3;
-    if (bands != keep) {
-      Image out;
-      if (vips_extract_band(img.get(), out.out(), 0, "n", keep, nullptr) != 0) fail_decode(format, "bands");
-      img = std::move(out);
-    }
-    Image cs;
-    if (vips_colourspace(img.get(), cs.out(), keep == 1 ? VIPS_INTERPRETATION_B_W : VIPS_INTERPRETATION_sRGB,
-                         nullptr) != 0) {
-      fail_decode(format, "colour conversion");
-    }
-    Image cast;
-    if (vips_cast_uchar(cs.get(), cast.out(), nullptr) != 0) fail_decode(format, "cast");
-    img = std::move(cast);
-  }
-  vips_image_set_progress(img.get(), TRUE);
-  g_signal_connect(img.get(), "eval", G_CALLBACK(on_eval), &deadline);
-  size_t size = 0;
-  void* mem = vips_image_write_to_memory(img.get(), &size);
-  if (mem == nullptr) {
-    if (deadline.expired) {
-      vips_error_clear();
-      check_deadline(deadline.at, options.limits);
-    }
-    fail_decode(format, "pixels");
-  }
-  const int out_w = vips_image_get_width(img.get());
-  const int out_h = vips_image_get_height(img.get());
-  const int channels = vips_image_get_bands(img.get());
-  std::vector<std::uint8_t> pixels(static_cast<const std::uint8_t*>(mem),
-                                   static_cast<const std::uint8_t*>(mem) + size);
-  g_free(mem);
-  check_deadline(deadline.at, options.limits);
-  bool all_grey = channels == 1;
-  if (!all_grey) all_grey = row_is_grey(pixels.data(), out_w * out_h);
-
-  LumaImage result;
-  result.luma = luma_of(pixels, channels, all_grey);
+  result.luma = luma_of(pixels, channels, channels == 1 || all_grey);
   result.rows = out_h;
   result.cols = out_w;
   result.width = width;
@@ -473,8 +439,7 @@ LumaImage decode_luma(std::span<const std::uint8_t> bytes, const HashOptions& op
   if (format == ImageFormat::bmp && vips_type_find("VipsOperation", "magickload_buffer") == 0) {
     throw Error("BMP support is not available (libvips was built without ImageMagick)");
   }
-  return options.mode == PdqMode::reference ? decode_reference(bytes, format, options)
-                                            : decode_fast(bytes, format, options);
+  return decode_streamed(bytes, format, options);
 }
 
 }  // namespace vigil::media
