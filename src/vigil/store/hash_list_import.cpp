@@ -473,7 +473,7 @@ BankEntry parse_json_line(std::string_view line, const HashListImportOptions& op
 
 HashListFormat sniff(std::string_view first_line) {
   const auto t = trim(first_line);
-  if (!t.empty() && t.front() == '{') return HashListFormat::jsonl;
+  if (!t.empty() && (t.front() == '{' || t.front() == '[')) return HashListFormat::jsonl;
   if (t.find('\t') != std::string_view::npos) return HashListFormat::tsv;
   if (t.find(',') != std::string_view::npos) return HashListFormat::csv;
   return HashListFormat::plain;
