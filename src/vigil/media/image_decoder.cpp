@@ -54,28 +54,31 @@ class Ref {
 };
 using Image = Ref<VipsImage>;
 
-// libvips's error text for the failure that just happened (and clears it), on one line.
+// libvips's reason for the failure that just happened, on one line. libvips keeps one error
+// log for the whole process (warnings from other decodes can be in it too), so the last line,
+// which is the error that stopped this decode, is the reason.
 std::string vips_reason() {
   char* raw = vips_error_buffer_copy();
   std::string text = raw != nullptr ? raw : "";
   g_free(raw);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  const auto nl = text.rfind('\n');
+  if (nl != std::string::npos) text = text.substr(nl + 1);
   std::string out;
   for (char c : text) {
-    if (c == '\n') {
-      if (!out.empty() && out.back() != ' ') out += "; ";
-    } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
-      out += c;
-    }
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
   }
-  while (!out.empty() && (out.back() == ' ' || out.back() == ';')) out.pop_back();
   if (out.size() > 300) out = out.substr(0, 300) + "...";
   return out.empty() ? "unknown libvips error" : out;
 }
 
-[[noreturn]] void fail_decode(ImageFormat format, const char* stage) {
-  throw Error("cannot decode " + std::string(format_name(format)) + " image (" + stage +
-              "): " + vips_reason());
+[[noreturn]] void fail_decode(ImageFormat format, const char* /*stage*/) {
+  throw Error("cannot decode " + std::string(format_name(format)) + " image: " + vips_reason());
 }
+
+// Where libvips would print warnings (corrupt data, libjpeg/libpng remarks) to stderr: the
+// errors that matter reach the caller as vigil::Error, so warnings are dropped.
+void drop_vips_warning(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
 
 using BufferLoader = int (*)(void*, size_t, VipsImage**, ...);
 
@@ -102,12 +105,14 @@ Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAc
   }
   Image image;
   void* data = const_cast<std::uint8_t*>(bytes.data());  // libvips only reads the buffer
+  // libjpeg reports corrupt entropy data only as warnings, so JPEG fails on warnings; libpng's
+  // warnings are mostly benign remarks (e.g. about colour profiles), so others fail on errors.
+  const VipsFailOn fail_on = format == ImageFormat::jpeg ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
   const int status =
       (format == ImageFormat::jpeg && jpeg_shrink > 1)
-          ? load(data, bytes.size(), image.out(), "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
-                 "shrink", jpeg_shrink, nullptr)
-          : load(data, bytes.size(), image.out(), "access", access, "fail_on", VIPS_FAIL_ON_ERROR,
-                 nullptr);
+          ? load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, "shrink",
+                 jpeg_shrink, nullptr)
+          : load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, nullptr);
   if (status != 0) {
     fail_decode(format, "header");
   }
@@ -417,6 +422,7 @@ void initialize_decoder() {
       failure = "cannot start libvips: " + vips_reason();
       return;
     }
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, drop_vips_warning, nullptr);
     // Decoded images are transient: caching operations on them would only hold memory.
     vips_cache_set_max(0);
     // Only well-fuzzed loaders: ImageMagick, PDF, SVG, matrix formats etc. are all refused...
