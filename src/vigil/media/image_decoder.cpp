@@ -272,7 +272,8 @@ LumaImage decode_streamed(std::span<const std::uint8_t> bytes, ImageFormat forma
   int width = vips_image_get_width(image.get());
   int height = vips_image_get_height(image.get());
   check_limits(width, height, vips_image_get_bands(image.get()), options.limits);
-  const bool rotate = options.exif_orient && orientation_of(image.get()) != 1;
+  const int orientation = options.exif_orient ? orientation_of(image.get()) : 1;
+  const bool rotate = orientation != 1;
   const int shrink = (fast && format == ImageFormat::jpeg) ? jpeg_shrink_for(width, height) : 1;
   if (rotate) {
     // Rotation needs random access to the decoded image.
@@ -280,9 +281,7 @@ LumaImage decode_streamed(std::span<const std::uint8_t> bytes, ImageFormat forma
     Image rotated;
     if (vips_autorot(image.get(), rotated.out(), nullptr) != 0) fail_decode(format, "orientation");
     image = std::move(rotated);
-    if (orientation_of(image.get()) >= 5 || vips_image_get_width(image.get()) * shrink < width) {
-      std::swap(width, height);
-    }
+    if (orientation >= 5) std::swap(width, height);  // 5..8 turn the image by 90 degrees
   } else if (shrink > 1) {
     image = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, shrink);
   }
