@@ -214,6 +214,8 @@ int run_hash(const HashCommandOptions& opts) {
     const std::string& path = entries[i].path.native();
     if (!r.hashes) {
       ++failed;
+      // media's messages start with the path already; print it once.
+      if (r.error.starts_with(path + ": ")) r.error.erase(0, path.size() + 2);
       progress.clear();
       std::fflush(out);
       std::fprintf(stderr, "vigil hash: %s: %s\n", printable_path(path).c_str(), printable_path(r.error).c_str());
