@@ -9,6 +9,7 @@
 #include <string>
 
 #include "vigil/common/error.h"
+#include "vigil/media/jpeg_reader.h"
 #include "vigil/media/pdq.h"
 
 namespace vigil::media {
@@ -259,15 +260,156 @@ int jpeg_shrink_for(int width, int height) {
   return shrink;
 }
 
-// Both modes: stream the decoded image in strips, convert each needed row as ImageMagick would
-// have for PNM, keep only the rows and columns that CImg's nearest-neighbour squash to 512x512
-// samples, and take the image as grey when every pixel is grey (as ImageMagick writes PGM then).
-// Fast mode differs only in asking the JPEG decoder for a DCT-domain shrink first and in using
-// an embedded ICC profile for CMYK.
+// Rows of a decoded image (1 grey, 3 RGB or 4 CMYK bands of 8 or 16 bits), asked for in
+// increasing order; rows never asked for may be skipped by the decoder.
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+  virtual const std::uint8_t* row(int y) = 0;
+};
+
+class VipsRows final : public RowSource {
+ public:
+  VipsRows(VipsImage* image, ImageFormat format)
+      : region_(vips_region_new(image)), format_(format), width_(vips_image_get_width(image)),
+        height_(vips_image_get_height(image)) {}
+  const std::uint8_t* row(int y) override {
+    if (y >= strip_end_) {
+      const int y0 = y - y % kStripRows;
+      VipsRect rect{0, y0, width_, std::min(kStripRows, height_ - y0)};
+      if (vips_region_prepare(region_.get(), &rect) != 0) fail_decode(format_, "pixels");
+      strip_end_ = y0 + rect.height;
+    }
+    return VIPS_REGION_ADDR(region_.get(), 0, y);
+  }
+
+ private:
+  Ref<VipsRegion> region_;
+  ImageFormat format_;
+  int width_;
+  int height_;
+  int strip_end_ = 0;
+};
+
+class JpegRows final : public RowSource {
+ public:
+  explicit JpegRows(JpegReader& reader) : reader_(reader) {}
+  const std::uint8_t* row(int y) override { return reader_.row(y); }
+
+ private:
+  JpegReader& reader_;
+};
+
+struct SourceShape {
+  int width = 0;
+  int height = 0;
+  int bands = 0;  // 1, 3 or 4 (CMYK)
+  bool wide = false;
+};
+
+// Keeps only the rows and columns that CImg's nearest-neighbour squash to 512x512 samples (the
+// whole image when both sides are 512 or less), converting them as ImageMagick writes PNM, and
+// takes the image as grey when every pixel is grey (ImageMagick then writes PGM, and the
+// reference reads one channel instead of computing luma).
+LumaImage sample_rows(RowSource& source, const SourceShape& shape, Clock::time_point deadline,
+                      const DecodeLimits& limits) {
+  const int in_w = shape.width;
+  const int in_h = shape.height;
+  const bool direct = !shape.wide && shape.bands != 4;  // rows usable as decoded
+  const int channels = shape.bands == 1 ? 1 : 3;
+
+  const bool squash = in_w > kReferenceSide || in_h > kReferenceSide;
+  const int out_w = squash ? kReferenceSide : in_w;
+  const int out_h = squash ? kReferenceSide : in_h;
+  std::vector<std::size_t> src_x(static_cast<std::size_t>(out_w));
+  for (int x = 0; x < out_w; ++x) {
+    src_x[static_cast<std::size_t>(x)] =
+        static_cast<std::size_t>(nearest_source_index(x, in_w, out_w)) * static_cast<std::size_t>(channels);
+  }
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h) *
+                                   static_cast<std::size_t>(channels));
+  std::vector<std::uint8_t> converted(direct ? 0 : static_cast<std::size_t>(in_w) * static_cast<std::size_t>(channels));
+  bool all_grey = true;
+  bool grey_known = channels == 1;  // once a colour pixel is seen, the answer is known
+  int next_out = 0;
+  int next_src = nearest_source_index(0, in_h, out_h);
+
+  for (int y = 0; y < in_h; ++y) {
+    if (y % kStripRows == 0) check_deadline(deadline, limits);
+    const bool needed = next_out < out_h && next_src == y;
+    if (!needed && grey_known) continue;
+    const std::uint8_t* row = source.row(y);
+    if (!direct) {
+      if (shape.wide) {
+        convert_row(reinterpret_cast<const std::uint16_t*>(row), in_w, shape.bands, converted.data());
+      } else {
+        convert_row(row, in_w, shape.bands, converted.data());
+      }
+      row = converted.data();
+    }
+    if (!grey_known && !row_is_grey(row, in_w)) {
+      grey_known = true;
+      all_grey = false;
+    }
+    while (next_out < out_h && next_src == y) {
+      std::uint8_t* dst = pixels.data() + static_cast<std::size_t>(next_out) * static_cast<std::size_t>(out_w) *
+                                              static_cast<std::size_t>(channels);
+      if (channels == 1) {
+        for (int x = 0; x < out_w; ++x) dst[x] = row[src_x[static_cast<std::size_t>(x)]];
+      } else {
+        for (int x = 0; x < out_w; ++x) {
+          const std::uint8_t* s = row + src_x[static_cast<std::size_t>(x)];
+          dst[3 * x] = s[0];
+          dst[3 * x + 1] = s[1];
+          dst[3 * x + 2] = s[2];
+        }
+      }
+      ++next_out;
+      if (next_out < out_h) next_src = nearest_source_index(next_out, in_h, out_h);
+    }
+  }
+  check_deadline(deadline, limits);
+
+  LumaImage result;
+  result.luma = luma_of(pixels, channels, channels == 1 || all_grey);
+  result.rows = out_h;
+  result.cols = out_w;
+  return result;
+}
+
+// JPEG without EXIF rotation: libjpeg-turbo directly (see jpeg_reader.h). Returns false when the
+// libvips pipeline must be used instead (CMYK in fast mode, for its ICC profile).
+bool decode_jpeg_direct(std::span<const std::uint8_t> bytes, const HashOptions& options,
+                        Clock::time_point deadline, LumaImage& out) {
+  JpegReader reader(bytes);
+  const int width = reader.image_width();
+  const int height = reader.image_height();
+  check_limits(width, height, 1, options.limits);
+  const bool fast = options.mode == PdqMode::fast;
+  if (fast && reader.cmyk()) return false;
+  // Fast mode on a large JPEG takes JPEG's own luma (Y = 0.299 R + 0.587 G + 0.114 B, as PDQ's)
+  // instead of converting to RGB and back: the chroma planes are then never decoded. Images of
+  // 512 px or less decode exactly as in reference mode.
+  const int shrink = fast ? jpeg_shrink_for(width, height) : 1;
+  reader.start(shrink, shrink > 1);
+  JpegRows rows(reader);
+  out = sample_rows(rows, {reader.width(), reader.height(), reader.components(), false}, deadline, options.limits);
+  out.width = width;
+  out.height = height;
+  return true;
+}
+
+// Both modes: stream the decoded image, convert each needed row as ImageMagick would have for
+// PNM and sample it as the reference's squash does. Fast mode differs only in asking the JPEG
+// decoder for a DCT-domain shrink first and in using an embedded ICC profile for CMYK.
 LumaImage decode_streamed(std::span<const std::uint8_t> bytes, ImageFormat format,
                           const HashOptions& options) {
   const auto deadline = deadline_from(options.limits);
   const bool fast = options.mode == PdqMode::fast;
+  if (format == ImageFormat::jpeg && !options.exif_orient) {
+    LumaImage direct;
+    if (decode_jpeg_direct(bytes, options, deadline, direct)) return direct;
+  }
   Image image = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, 1);
   int width = vips_image_get_width(image.get());
   int height = vips_image_get_height(image.get());
@@ -295,78 +437,11 @@ LumaImage decode_streamed(std::span<const std::uint8_t> bytes, ImageFormat forma
   }
   image = normalise_bands(std::move(image), format);
 
-  VipsImage* in = image.get();
-  const int in_w = vips_image_get_width(in);
-  const int in_h = vips_image_get_height(in);
-  const int bands = vips_image_get_bands(in);
-  const bool wide = vips_image_get_format(in) == VIPS_FORMAT_USHORT;
-  const bool direct = !wide && bands != 4;  // rows usable as decoded, no conversion
-  const int channels = bands == 1 ? 1 : 3;
-
-  const bool squash = in_w > kReferenceSide || in_h > kReferenceSide;
-  const int out_w = squash ? kReferenceSide : in_w;
-  const int out_h = squash ? kReferenceSide : in_h;
-  std::vector<std::size_t> src_x(static_cast<std::size_t>(out_w));
-  for (int x = 0; x < out_w; ++x) {
-    src_x[static_cast<std::size_t>(x)] =
-        static_cast<std::size_t>(nearest_source_index(x, in_w, out_w)) * static_cast<std::size_t>(channels);
-  }
-
-  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h) *
-                                   static_cast<std::size_t>(channels));
-  std::vector<std::uint8_t> converted(direct ? 0 : static_cast<std::size_t>(in_w) * static_cast<std::size_t>(channels));
-  bool all_grey = true;
-  bool grey_known = channels == 1;  // once a colour pixel is seen, the answer is known
-  int next_out = 0;
-  int next_src = nearest_source_index(0, in_h, out_h);
-
-  Ref<VipsRegion> region(vips_region_new(in));
-  for (int y0 = 0; y0 < in_h; y0 += kStripRows) {
-    check_deadline(deadline, options.limits);
-    VipsRect rect{0, y0, in_w, std::min(kStripRows, in_h - y0)};
-    if (vips_region_prepare(region.get(), &rect) != 0) fail_decode(format, "pixels");
-    for (int y = y0; y < y0 + rect.height; ++y) {
-      const bool needed = next_out < out_h && next_src == y;
-      if (!needed && grey_known) continue;
-      const VipsPel* p = VIPS_REGION_ADDR(region.get(), 0, y);
-      const std::uint8_t* row = p;
-      if (!direct) {
-        if (wide) {
-          convert_row(reinterpret_cast<const std::uint16_t*>(p), in_w, bands, converted.data());
-        } else {
-          convert_row(p, in_w, bands, converted.data());
-        }
-        row = converted.data();
-      }
-      if (!grey_known && !row_is_grey(row, in_w)) {
-        grey_known = true;
-        all_grey = false;
-      }
-      while (next_out < out_h && next_src == y) {
-        std::uint8_t* dst = pixels.data() + static_cast<std::size_t>(next_out) *
-                                                static_cast<std::size_t>(out_w) *
-                                                static_cast<std::size_t>(channels);
-        if (channels == 1) {
-          for (int x = 0; x < out_w; ++x) dst[x] = row[src_x[static_cast<std::size_t>(x)]];
-        } else {
-          for (int x = 0; x < out_w; ++x) {
-            const std::uint8_t* s = row + src_x[static_cast<std::size_t>(x)];
-            dst[3 * x] = s[0];
-            dst[3 * x + 1] = s[1];
-            dst[3 * x + 2] = s[2];
-          }
-        }
-        ++next_out;
-        if (next_out < out_h) next_src = nearest_source_index(next_out, in_h, out_h);
-      }
-    }
-  }
-  check_deadline(deadline, options.limits);
-
-  LumaImage result;
-  result.luma = luma_of(pixels, channels, channels == 1 || all_grey);
-  result.rows = out_h;
-  result.cols = out_w;
+  const SourceShape shape{vips_image_get_width(image.get()), vips_image_get_height(image.get()),
+                          vips_image_get_bands(image.get()),
+                          vips_image_get_format(image.get()) == VIPS_FORMAT_USHORT};
+  VipsRows rows(image.get(), format);
+  LumaImage result = sample_rows(rows, shape, deadline, options.limits);
   result.width = width;
   result.height = height;
   return result;
