@@ -251,6 +251,25 @@ TEST_F(Formats, GifFirstFrame) {
   expect_matches_imagemagick(path("rgb.gif"));
 }
 
+// An animated GIF hashes as its first frame, as the reference (ImageMagick frame 0) does.
+TEST_F(Formats, AnimatedGifUsesTheFirstFrame) {
+  auto first = image(3);
+  std::vector<std::uint8_t> second(static_cast<std::size_t>(kW * kH * 3));
+  for (std::size_t i = 0; i < second.size(); ++i) second[i] = static_cast<std::uint8_t>((i / 3 / kW) % 2 ? 200 : 30);
+  VImage frame2(vips_image_new_from_memory_copy(second.data(), second.size(), kW, kH, 3, VIPS_FORMAT_UCHAR));
+  VipsImage* frames[2] = {first.get(), frame2.get()};
+  VipsImage* joined = nullptr;
+  ASSERT_EQ(vips_arrayjoin(frames, &joined, 2, "across", 1, nullptr), 0);
+  VImage anim(joined);
+  vips_image_set_int(anim.get(), VIPS_META_PAGE_HEIGHT, kH);
+  ASSERT_EQ(vips_gifsave(anim.get(), path("anim.gif").c_str(), nullptr), 0) << vips_error_buffer();
+  ASSERT_EQ(vips_gifsave(first.get(), path("still.gif").c_str(), nullptr), 0);
+  const ImageHashes h = hash_image_file(path("anim.gif"));
+  EXPECT_EQ(h.height, kH);
+  EXPECT_LE(hamming_distance(h.pdq, hash_image_file(path("still.gif")).pdq), 8);
+  EXPECT_EQ(h.pdq, imagemagick_hash(path("anim.gif").string() + "[0]").hash);
+}
+
 TEST_F(Formats, TiffRgbAndGrey) {
   auto img = image(3);
   ASSERT_EQ(vips_tiffsave(img.get(), path("rgb.tif").c_str(), "compression", VIPS_FOREIGN_TIFF_COMPRESSION_DEFLATE, nullptr), 0);
@@ -272,13 +291,17 @@ TEST_F(Formats, HeifAndAvif) {
   auto img = image(3);
   ASSERT_EQ(vips_pngsave(img.get(), path("rgb.png").c_str(), nullptr), 0);
   const Hash256 lossless = hash_image_file(path("rgb.png")).pdq;
-  for (auto [name, compression] : {std::pair{"rgb.avif", VIPS_FOREIGN_HEIF_COMPRESSION_AV1},
-                                   std::pair{"rgb.heic", VIPS_FOREIGN_HEIF_COMPRESSION_HEVC}}) {
-    ASSERT_EQ(vips_heifsave(img.get(), path(name).c_str(), "compression", compression, "Q", 90, nullptr), 0)
-        << name << ": " << vips_error_buffer();
+  ASSERT_EQ(vips_heifsave(img.get(), path("rgb.avif").c_str(), "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+                          "Q", 90, nullptr), 0)
+      << vips_error_buffer();
+  // HEVC is encoded in a separate process: libx265 leaks a little memory per encoder, which
+  // LeakSanitizer would report against this test.
+  run("convert '" + path("rgb.png").string() + "' -quality 90 '" + path("rgb.heic").string() + "'");
+  for (const char* name : {"rgb.avif", "rgb.heic"}) {
     const ImageHashes h = hash_image_file(path(name));
     EXPECT_LE(hamming_distance(h.pdq, lossless), 24) << name;
     EXPECT_EQ(h.width, kW);
+    EXPECT_EQ(h.height, kH);
     HashOptions fast;
     fast.mode = PdqMode::fast;
     EXPECT_LE(hamming_distance(hash_image_file(path(name), fast).pdq, lossless), 24) << name;
