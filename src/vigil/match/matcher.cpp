@@ -190,7 +190,14 @@ struct Matcher::State {
     }
     auto g = build_from_store(banks);
     publish(g);
-    if (!path.empty()) write_snapshot(*g->base, path);
+    if (!path.empty()) {
+      try {
+        write_snapshot(*g->base, path);
+      } catch (const Error& e) {
+        // Matching works without it; the next start simply rebuilds.
+        snapshot_status += fmt::format("; the snapshot could not be written: {}", e.what());
+      }
+    }
   }
 
   void apply_changes() {
