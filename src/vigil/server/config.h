@@ -1,0 +1,91 @@
+#pragma once
+// The service's configuration: every setting has a default (docs/configuration.md lists them);
+// a TOML file overrides any subset. Unknown keys and out-of-range values are errors that name
+// the key, so a typo never silently falls back to a default.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace vigil::server {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free port
+  int threads = 8;                         // HTTP worker threads
+  std::uint64_t max_body_bytes = 32ull << 20;
+  int read_timeout_ms = 10'000;
+  int write_timeout_ms = 10'000;
+  int shutdown_grace_ms = 10'000;  // how long graceful shutdown waits for in-flight processing
+};
+
+struct QueueConfig {
+  int workers = 2;                  // processing threads
+  int claim_batch = 16;             // events claimed per store round-trip
+  std::int64_t max_depth = 1'000'000;  // queued events above which POST /v1/events answers 503
+  int max_batch_events = 500;       // events in one POST /v1/events batch
+  int max_attempts = 5;             // processing attempts before an event is marked failed
+};
+
+struct MediaConfig {
+  std::uint64_t max_bytes = 16ull << 20;  // one image (upload, base64 or fetched)
+  std::uint64_t max_pixels = 50'000'000;
+  int max_dimension = 20'000;
+  double max_decode_seconds = 10.0;
+  std::string pdq_mode = "reference";  // "reference" or "fast"
+  int max_media_per_event = 8;
+};
+
+struct FetchConfig {
+  std::vector<std::string> allowed_hosts;  // exact host names (or IPs); empty: URL media refused
+  int timeout_ms = 5'000;                  // connect + read, per hop
+  std::uint64_t max_bytes = 16ull << 20;
+  int max_redirects = 3;                   // each hop's host is re-checked against the allow-list
+  bool allow_private_addresses = false;    // loopback/private/link-local targets (tests, labs)
+};
+
+struct MatchingConfig {
+  bool dihedral = false;      // also match the 8 rotations/flips of uploaded images
+  bool snapshot = true;       // keep a memory-mappable index snapshot in the data directory
+  int refresh_interval_ms = 5'000;  // how often bank changes are folded into the live index
+};
+
+struct TextConfig {
+  bool enabled = true;
+  std::filesystem::path rules;  // optional rules file for the text scanner; empty: built-in defaults
+};
+
+struct CasesConfig {
+  bool open_on_report = true;   // a message.reported event opens a case even without other signals
+  bool keep_media_for_review = true;  // keep media of events that joined a case (reviewer role only)
+};
+
+struct StoreConfig {
+  std::string synchronous = "full";  // "full" (power-loss safe) or "normal" (crash safe)
+};
+
+struct LogConfig {
+  std::string level = "info";  // trace, debug, info, warn, error, off
+  bool json = true;            // one JSON object per line
+};
+
+struct ServiceConfig {
+  std::filesystem::path data_dir;
+  ServerConfig server;
+  QueueConfig queue;
+  MediaConfig media;
+  FetchConfig fetch;
+  MatchingConfig matching;
+  TextConfig text;
+  CasesConfig cases;
+  StoreConfig store;
+  LogConfig log;
+};
+
+// Parses TOML text (`origin` names it in errors). Throws vigil::Error naming the bad key.
+ServiceConfig parse_config(std::string_view toml_text, std::string_view origin = "config");
+ServiceConfig load_config(const std::filesystem::path& file);
+
+// Splits "host:port" (IPv6 as "[::1]:8080"); throws vigil::Error when malformed.
+std::pair<std::string, int> parse_listen(std::string_view listen);
+
+}  // namespace vigil::server

@@ -1,0 +1,51 @@
+#pragma once
+// The embedded ServiceStore: one SQLite connection (WAL) guarded by a mutex, schema component
+// "service". Opening a file whose "service" schema is newer than this build knows throws.
+#include <filesystem>
+#include <memory>
+#include <mutex>
+
+#include "vigil/store/service_store.h"
+#include "vigil/store/sqlite_database.h"
+
+namespace vigil::store {
+
+struct SqliteServiceStoreOptions {
+  // "full" fsyncs every commit (an acknowledged event survives power loss); "normal" survives a
+  // process crash but may lose the last commits on power loss.
+  std::string synchronous = "full";
+};
+
+class SqliteServiceStore final : public ServiceStore {
+ public:
+  explicit SqliteServiceStore(const std::filesystem::path& path, const SqliteServiceStoreOptions& options = {});
+
+  ApiToken create_token(std::string_view name, TokenRole role, std::string_view token_hash) override;
+  std::optional<ApiToken> find_token_by_hash(std::string_view token_hash) override;
+  std::vector<ApiToken> list_tokens() override;
+  bool revoke_token(std::string_view name) override;
+
+  EnqueueResult enqueue_event(const NewEvent& event) override;
+  std::vector<EventRecord> claim_events(int max_count) override;
+  void complete_event(std::int64_t event_id, const EventOutcome& outcome) override;
+  void fail_event(std::int64_t event_id, std::string_view error) override;
+  int recover_in_flight() override;
+  std::optional<EventRecord> find_event(std::int64_t id) override;
+  std::vector<EventMedia> event_media(std::int64_t event_id) override;
+  std::int64_t queue_depth() override;
+  std::int64_t count_outcomes(std::int64_t event_id) override;
+
+  std::vector<CaseRecord> list_cases(const CaseFilter& filter, std::int64_t now_ms) override;
+  std::optional<CaseRecord> find_case(std::int64_t id) override;
+  std::vector<CaseSignalRecord> case_signals(std::int64_t case_id) override;
+  std::vector<DecisionRecord> case_decisions(std::int64_t case_id) override;
+  DecisionRecord add_decision(std::int64_t case_id, const DecisionRecord& decision) override;
+  std::optional<MediaRef> case_media(std::int64_t case_id, std::int64_t event_id, int index) override;
+
+ private:
+  std::optional<CaseRecord> find_case_locked(std::int64_t id);
+  std::mutex mutex_;
+  SqliteDatabase db_;
+};
+
+}  // namespace vigil::store
