@@ -19,8 +19,8 @@ struct Marker {
   std::string_view text;
   bool bracket;
 };
-constexpr std::array<Marker, 26> kMarkers = {{
-    {"years old", false}, {"year old", false}, {"years-old", false}, {"year-old", false},
+constexpr std::array<Marker, 28> kMarkers = {{
+    {"year olds", false}, {"yr olds", false}, {"years old", false}, {"year old", false}, {"years-old", false}, {"year-old", false},
     {"yearsold", false},  {"yearold", false},  {"yrs old", false},   {"yr old", false},
     {"yrs-old", false},   {"yr-old", false},   {"yrsold", false},    {"yrold", false},
     {"y/o", false},       {"y.o.", false},     {"y.o", false},       {"yo", false},

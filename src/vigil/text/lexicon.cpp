@@ -145,7 +145,7 @@ std::string term_pattern(std::string_view term) {
     }
     if (!pattern.empty()) pattern += " ?";
     pattern += cls;
-    if (r - k >= 2) pattern += cls;
+    if (r - k >= 2) pattern += " ?" + cls;
     pattern += "+";
     k = r;
   }

@@ -317,8 +317,7 @@ void normalize_into(std::string_view input, Normalized& out) {
     }
   }
 
-  // 2. Tokens: leet symbols at a token's edges, and tokens without a letter or digit, are
-  //    separators.
+  // 2. Tokens made only of leet symbols ("!!!", "$$") are separators.
   const std::size_t n = units.size();
   for (std::size_t t = 0; t < n;) {
     if (units[t].cls == kSpace) {
@@ -326,11 +325,11 @@ void normalize_into(std::string_view input, Normalized& out) {
       continue;
     }
     std::size_t u = t;
-    while (u < n && units[u].cls != kSpace) ++u;
-    std::size_t first = t;
-    while (first < u && units[first].cls == kLeet) units[first++].cls = kSpace;
-    std::size_t last = u;
-    while (last > first && units[last - 1].cls == kLeet) units[--last].cls = kSpace;
+    bool has_alnum = false;
+    while (u < n && units[u].cls != kSpace) has_alnum |= units[u++].cls != kLeet;
+    if (!has_alnum) {
+      for (std::size_t q = t; q < u; ++q) units[q].cls = kSpace;
+    }
     t = u;
   }
 

@@ -6,9 +6,8 @@
 //    characters (zero-width, bidi controls, other default-ignorables) removed, non-ASCII letters
 //    mapped to their UTS #39 confusable skeleton. Digits, punctuation and spacing are kept.
 //    Used for age mentions and messenger handles.
-//  - full: the light view plus leetspeak kept inside tokens that contain letters (leet symbols at
-//    token edges become separators), every run of separators (spaces, punctuation, emoji) turned
-//    into one space, separators between single letters dropped ("p.e.r.v" -> "perv"), and runs of
+//  - full: the light view plus leetspeak symbols (@ $ ! | +) kept inside tokens that contain a
+//    letter or digit, every run of separators (spaces, punctuation, emoji) turned into one space, separators between single letters dropped ("p.e.r.v" -> "perv"), and runs of
 //    three or more of one character collapsed to two. Digits and leet symbols (@ $ ! | +) stay in
 //    the full view; lexicon terms are compiled into character classes that accept them
 //    (o -> [o0], a -> [a4@], ...), so age digits are never lost. Used for lexicon matching and

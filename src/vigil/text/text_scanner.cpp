@@ -249,8 +249,14 @@ TextScanResult TextScanner::scan(std::string_view text, TextField field) const {
       std::size_t word;
     };
     std::vector<AllowSpan> allow_spans;
+    // Only plainly written allow-list words count: "p3rverse" or "cpppp" is not a benign word.
     for (const Hit& h : hits) {
-      if (h.id >= entries.size()) allow_spans.push_back(AllowSpan{h.from, h.to, h.id - entries.size()});
+      if (h.id < entries.size()) continue;
+      bool plain = true;
+      for (std::size_t b = h.from; b < h.to && plain; ++b) {
+        plain = full.altered[b] == 0 && !leet_byte(static_cast<unsigned char>(full.text[b]));
+      }
+      if (plain) allow_spans.push_back(AllowSpan{h.from, h.to, h.id - entries.size()});
     }
     std::sort(allow_spans.begin(), allow_spans.end(),
               [](const AllowSpan& a, const AllowSpan& b) { return a.from < b.from; });
