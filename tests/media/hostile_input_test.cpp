@@ -1,6 +1,7 @@
 // Hostile and broken input: every case must end in one vigil::Error that names the input and
 // the reason, never a crash, a hang or a silent hash.
 #include <gtest/gtest.h>
+#include <vips/vips.h>
 
 #include <array>
 #include <atomic>
@@ -183,6 +184,42 @@ TEST_F(HostileInput, CorruptBytesInTheMiddleOfAJpeg) {
   HashOptions fast;
   fast.mode = PdqMode::fast;
   expect_error(p, "Corrupt JPEG data", fast);
+}
+
+// libvips's untrusted loaders (SVG, PDF, ImageMagick for anything, ...) are blocked once media
+// is initialised, and formats Vigil does not list are refused before reaching libvips.
+TEST_F(HostileInput, UntrustedLoadersAreBlocked) {
+  const std::string svg =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"64\">"
+      "<rect width=\"64\" height=\"32\" fill=\"red\"/></svg>";
+  const std::string ppm = "P6\n2 2\n255\n" + std::string(12, '\x7f');
+  for (const std::string& bytes : {svg, ppm}) {
+    VipsImage* image = vips_image_new_from_buffer(bytes.data(), bytes.size(), "", nullptr);
+    EXPECT_EQ(image, nullptr) << bytes.substr(0, 4);
+    if (image != nullptr) g_object_unref(image);
+    vips_error_clear();
+  }
+  VipsImage* out = nullptr;
+  EXPECT_NE(vips_magickload_buffer(const_cast<char*>(svg.data()), svg.size(), &out, nullptr), 0);
+  if (out != nullptr) g_object_unref(out);
+  vips_error_clear();
+  expect_error(write("image.svg", {svg.begin(), svg.end()}), "not an image in a supported format");
+  expect_error(write("image.ppm", {ppm.begin(), ppm.end()}), "not an image in a supported format");
+}
+
+TEST_F(HostileInput, BmpWithABadHeaderOrHugeSize) {
+  std::vector<std::uint8_t> bmp(60, 0);
+  bmp[0] = 'B';
+  bmp[1] = 'M';
+  bmp[14] = 40;                       // BITMAPINFOHEADER
+  bmp[18] = 0x50, bmp[19] = 0xc3;     // width 50000
+  bmp[22] = 0x50, bmp[23] = 0xc3;     // height 50000
+  expect_error(write("huge.bmp", bmp), "50000x50000");
+  bmp[14] = 7;
+  expect_error(write("odd.bmp", bmp), "cannot decode BMP image: unknown header size 7");
+  bmp[14] = 40;
+  bmp[18] = 10, bmp[19] = 0, bmp[22] = 10, bmp[23] = 0;  // 10x10 but no pixel data
+  expect_error(write("short.bmp", bmp), "cannot decode BMP image");
 }
 
 TEST_F(HostileInput, ErrorsLeaveOtherWorkUnaffectedAcrossThreads) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "vigil/common/error.h"
+#include "vigil/media/bmp_reader.h"
 #include "vigil/media/jpeg_reader.h"
 #include "vigil/media/pdq.h"
 
@@ -90,7 +91,7 @@ BufferLoader loader_for(ImageFormat format) {
     case ImageFormat::webp: return &vips_webpload_buffer;
     case ImageFormat::gif: return &vips_gifload_buffer;
     case ImageFormat::tiff: return &vips_tiffload_buffer;
-    case ImageFormat::bmp: return &vips_magickload_buffer;
+    case ImageFormat::bmp: break;  // bmp_reader.cpp
     case ImageFormat::heif: return &vips_heifload_buffer;
     case ImageFormat::unknown: break;
   }
@@ -300,6 +301,16 @@ class JpegRows final : public RowSource {
   JpegReader& reader_;
 };
 
+class MemoryRows final : public RowSource {
+ public:
+  MemoryRows(const std::uint8_t* data, std::size_t stride) : data_(data), stride_(stride) {}
+  const std::uint8_t* row(int y) override { return data_ + static_cast<std::size_t>(y) * stride_; }
+
+ private:
+  const std::uint8_t* data_;
+  std::size_t stride_;
+};
+
 struct SourceShape {
   int width = 0;
   int height = 0;
@@ -410,6 +421,17 @@ LumaImage decode_streamed(std::span<const std::uint8_t> bytes, ImageFormat forma
     LumaImage direct;
     if (decode_jpeg_direct(bytes, options, deadline, direct)) return direct;
   }
+  if (format == ImageFormat::bmp) {
+    const BmpSize size = bmp_size(bytes);
+    check_limits(size.width, size.height, 3, options.limits);
+    const BmpImage bmp = decode_bmp(bytes);
+    check_deadline(deadline, options.limits);
+    MemoryRows rows(bmp.rgb.data(), static_cast<std::size_t>(bmp.width) * 3);
+    LumaImage result = sample_rows(rows, {bmp.width, bmp.height, 3, false}, deadline, options.limits);
+    result.width = bmp.width;
+    result.height = bmp.height;
+    return result;
+  }
   Image image = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, 1);
   int width = vips_image_get_width(image.get());
   int height = vips_image_get_height(image.get());
@@ -499,12 +521,16 @@ void initialize_decoder() {
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, drop_vips_warning, nullptr);
     // Decoded images are transient: caching operations on them would only hold memory.
     vips_cache_set_max(0);
-    // Only well-fuzzed loaders: ImageMagick, PDF, SVG, matrix formats etc. are all refused...
+    // Only the loaders Vigil calls: untrusted ones (ImageMagick, PDF, ...) are blocked, and so is
+    // every other loader (SVG, PPM, matrix, ...), whether flagged untrusted or not.
     vips_block_untrusted_set(TRUE);
-    // ...except the ImageMagick buffer loader, which Vigil calls only for bytes that start with a
-    // BMP header (libvips 8.14 has no native BMP loader); see docs/pdq.md.
-    const GType magick = vips_type_find("VipsOperation", "magickload_buffer");
-    if (magick != 0) vips_operation_block_set(g_type_name(magick), FALSE);
+    vips_operation_block_set("VipsForeignLoad", TRUE);
+    for (const char* loader : {"jpegload_buffer", "pngload_buffer", "webpload_buffer", "gifload_buffer",
+                               "tiffload_buffer", "heifload_buffer"}) {
+      const GType type = vips_type_find("VipsOperation", loader);
+      // Unblock the format's loader family (file, buffer and source variants).
+      if (type != 0) vips_operation_block_set(g_type_name(g_type_parent(type)), FALSE);
+    }
   });
   if (!failure.empty()) throw Error(failure);
 }
@@ -515,9 +541,6 @@ LumaImage decode_luma(std::span<const std::uint8_t> bytes, const HashOptions& op
   const ImageFormat format = sniff_format(bytes);
   if (format == ImageFormat::unknown) {
     throw Error("not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, BMP, HEIF/AVIF)");
-  }
-  if (format == ImageFormat::bmp && vips_type_find("VipsOperation", "magickload_buffer") == 0) {
-    throw Error("BMP support is not available (libvips was built without ImageMagick)");
   }
   return decode_streamed(bytes, format, options);
 }
