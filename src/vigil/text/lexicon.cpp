@@ -59,8 +59,9 @@ double get_number(const toml::table& table, const char* key, std::string_view so
   const auto value = node->value<double>();
   if (!value) fail(source_name, what + where(*node) + ": '" + key + "' must be a number");
   if (!(*value >= lo && *value <= hi)) {
-    fail(source_name, what + where(*node) + ": '" + key + "' must be between " + std::to_string(lo) + " and " +
-                          std::to_string(hi));
+    char range[96];
+    std::snprintf(range, sizeof range, "' must be between %g and %g", lo, hi);
+    fail(source_name, what + where(*node) + ": '" + key + range);
   }
   return *value;
 }
@@ -252,10 +253,10 @@ std::shared_ptr<const CompiledLexicon> CompiledLexicon::load_toml(std::string_vi
         entry.id = get_string(*t, "name", source_name, what, true);
         entry.source = get_string(*t, "pattern", source_name, what, true);
       }
-      const std::string label = what + " '" + entry.id + "'" + where(*t);
-      if (entry.source.empty()) fail(source_name, label + ": empty " + (is_term ? "term" : "pattern"));
+      const std::string label = what + " '" + entry.id + "'";
+      if (entry.source.empty()) fail(source_name, label + where(*t) + ": empty " + (is_term ? "term" : "pattern"));
       entry.category = get_string(*t, "category", source_name, label, true);
-      if (entry.category.empty()) fail(source_name, label + ": empty category");
+      if (entry.category.empty()) fail(source_name, label + where(*t) + ": empty category");
       entry.weight = get_number(*t, "weight", source_name, label, true, 0, 0, 1);
       entry.language = get_string(*t, "language", source_name, label, false, "und");
       const std::string match = get_string(*t, "match", source_name, label, false, "word");
@@ -293,7 +294,7 @@ std::shared_ptr<const CompiledLexicon> CompiledLexicon::load_toml(std::string_vi
         if (entry.view == TextView::normalized) {
           entry.pattern = term_pattern(entry.source);
           if (entry.pattern.empty()) {
-            fail(source_name, label + ": the term has no letters or digits left after normalisation");
+            fail(source_name, label + where(*t) + ": the term has no letters or digits left after normalisation");
           }
         } else {
           for (char c : entry.source) entry.pattern += hex_escape(static_cast<unsigned char>(c));

@@ -245,6 +245,7 @@ struct Unit {
   std::uint32_t e;
   std::uint8_t cls;
   std::uint8_t altered;
+  std::uint8_t single = 0;  // belongs to a token with at most one letter or digit
 };
 
 thread_local std::vector<Unit> t_units;
@@ -317,21 +318,43 @@ void normalize_into(std::string_view input, Normalized& out) {
     }
   }
 
-  // 2. Tokens made only of leet symbols ("!!!", "$$") are separators.
+  // 2. Tokens. A token of leet symbols only ("!!!", "$$") is a separator, unless it is one
+  //    symbol next to another one-character token ("t.@.b"). A token with at most one letter or
+  //    digit ("p", "v!", "@") is "single": separators between single tokens are dropped below.
   const std::size_t n = units.size();
+  struct Token {
+    std::size_t b, e, alnum;
+  };
+  thread_local std::vector<Token> t_tokens;
+  std::vector<Token>& tokens = t_tokens;
+  tokens.clear();
   for (std::size_t t = 0; t < n;) {
     if (units[t].cls == kSpace) {
       ++t;
       continue;
     }
     std::size_t u = t;
-    bool has_alnum = false;
-    while (u < n && units[u].cls != kSpace) has_alnum |= units[u++].cls != kLeet;
-    if (!has_alnum) {
-      for (std::size_t q = t; q < u; ++q) units[q].cls = kSpace;
-    }
+    std::size_t alnum = 0;
+    while (u < n && units[u].cls != kSpace) alnum += units[u++].cls != kLeet ? 1 : 0;
+    tokens.push_back(Token{t, u, alnum});
     t = u;
   }
+  for (std::size_t k = 0; k < tokens.size(); ++k) {
+    const Token& tok = tokens[k];
+    const bool single = tok.alnum <= 1 && tok.e - tok.b <= 2;
+    if (tok.alnum == 0) {
+      const bool lone = tok.e - tok.b == 1;
+      const bool prev_single = k > 0 && tokens[k - 1].alnum <= 1 && tokens[k - 1].e - tokens[k - 1].b <= 2;
+      const bool next_single =
+          k + 1 < tokens.size() && tokens[k + 1].alnum <= 1 && tokens[k + 1].e - tokens[k + 1].b <= 2;
+      if (!(lone && (prev_single || next_single))) {
+        for (std::size_t q = tok.b; q < tok.e; ++q) units[q].cls = kSpace;
+        continue;
+      }
+    }
+    for (std::size_t q = tok.b; q < tok.e; ++q) units[q].single = single ? 1 : 0;
+  }
+  if (tokens.capacity() > (1u << 16)) std::vector<Token>().swap(tokens);
 
   // 3. Separator runs -> one space; no leading or trailing space.
   std::vector<Unit>& words = t_units2;
@@ -350,7 +373,7 @@ void normalize_into(std::string_view input, Normalized& out) {
     }
     if (u - t > 1) plain = false;
     if (!words.empty() && u < n) {
-      words.push_back(Unit{' ', units[t].s, units[u - 1].e, kSpace, static_cast<std::uint8_t>(plain ? 0 : 1)});
+      words.push_back(Unit{' ', units[t].s, units[u - 1].e, kSpace, static_cast<std::uint8_t>(plain ? 0 : 1), 0});
     }
     t = u;
   }
@@ -360,9 +383,7 @@ void normalize_into(std::string_view input, Normalized& out) {
   const std::size_t m = words.size();
   for (std::size_t k = 0; k < m; ++k) {
     if (words[k].cls == kSpace) {
-      const bool single_before = k >= 1 && (k == 1 || words[k - 2].cls == kSpace);
-      const bool single_after = k + 1 < m && (k + 2 >= m || words[k + 2].cls == kSpace);
-      if (single_before && single_after) {
+      if (k >= 1 && k + 1 < m && words[k - 1].single && words[k + 1].single) {
         words[k + 1].altered = 1;
         if (!units.empty()) units.back().altered = 1;
         continue;
