@@ -78,7 +78,7 @@ std::string vips_reason() {
   throw Error("cannot decode " + std::string(format_name(format)) + " image: " + vips_reason());
 }
 
-// Where libvips would print warnings (corrupt data, libjpeg/libpng remarks) to stderr: the
+// Where libvips and gdk-pixbuf would print warnings (corrupt data, libpng remarks) to stderr: the
 // errors that matter reach the caller as vigil::Error, so warnings are dropped.
 void drop_vips_warning(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
 
@@ -519,6 +519,7 @@ void initialize_decoder() {
       return;
     }
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, drop_vips_warning, nullptr);
+    g_log_set_handler("GdkPixbuf", G_LOG_LEVEL_WARNING, drop_vips_warning, nullptr);
     // Decoded images are transient: caching operations on them would only hold memory.
     vips_cache_set_max(0);
     // Only the loaders Vigil calls: untrusted ones (ImageMagick, PDF, ...) are blocked, and so is

@@ -2,8 +2,11 @@
 // Turns one image (a file or bytes in memory) into every hash Vigil matches on: PDQ (with its
 // quality and, on request, the 8 dihedral variants) and the MD5/SHA-1/SHA-256 of the exact bytes.
 //
-// Decoding is libvips with untrusted loaders blocked and hard limits (DecodeLimits); every failure
-// throws vigil::Error whose message names the reason (truncated, not an image, over a limit, ...).
+// Decoding: libjpeg-turbo for JPEG, gdk-pixbuf's BMP loader for BMP, libvips (only its PNG, WebP,
+// GIF, TIFF and HEIF loaders; all others, the untrusted ones included, blocked) for the rest, with
+// hard limits (DecodeLimits) checked on the header before any pixel is decoded; every failure
+// throws vigil::Error whose message names the input and the reason (truncated, not an image, over
+// a limit, ...). Pipelines, colour handling and bit-exactness: docs/pdq.md.
 // Thread-safe: call from any number of threads at once.
 #include <array>
 #include <cstdint>
