@@ -1,4 +1,4 @@
-// `vigil bank create|list|show|import|export|disable|enable|delete`: hash banks in the embedded
+// `vigil bank create|list|show|import|export|disable|enable|delete|curate|set`: hash banks in the embedded
 // store (DIR/vigil.db, see vigil/store/data_directory.h). Every subcommand takes --data DIR
 // (default ./vigil-data). Formats and examples: docs/banks.md.
 //
@@ -61,6 +61,14 @@ struct BankOptions {
   std::string reason;
   // delete
   bool yes = false;
+  // curate
+  std::string state;
+  // set
+  std::optional<int> set_threshold;
+  std::optional<int> set_min_quality;
+  std::optional<std::string> set_description;
+  std::vector<std::string> set_labels;
+  bool clear_labels = false;
 };
 
 // The open store of a data directory. Read-only commands do not create anything.
@@ -380,6 +388,35 @@ int run_delete(const BankOptions& o) {
   return 0;
 }
 
+int run_curate(const BankOptions& o) {
+  const auto state = parse_curation_state(o.state);
+  if (!state) throw Error(fmt::format("--state: '{}' is not unreviewed, confirmed or disputed", o.state));
+  auto s = require_store(o.data, o.name);
+  const Bank b = require_bank(*s.store, o.name, o.data);
+  const BankEntry e = require_entry_in(*s.store, b, *o.entry);
+  s.store->set_entry_curation(e.id, *state);
+  std::printf("entry %lld in bank %s is now %s; bank version %lld\n", static_cast<long long>(e.id), b.name.c_str(),
+              o.state.c_str(), static_cast<long long>(s.store->find_bank(b.id)->version));
+  return 0;
+}
+
+int run_set(const BankOptions& o) {
+  if (!o.set_threshold && !o.set_min_quality && !o.set_description && o.set_labels.empty() && !o.clear_labels) {
+    throw Error("nothing to change: pass --threshold, --min-quality, --description, --label or --clear-labels");
+  }
+  auto s = require_store(o.data, o.name);
+  Bank b = require_bank(*s.store, o.name, o.data);
+  if (o.set_threshold) b.pdq_threshold = *o.set_threshold;
+  if (o.set_min_quality) b.min_quality = *o.set_min_quality;
+  if (o.set_description) b.description = *o.set_description;
+  if (o.clear_labels) b.default_labels.clear();
+  b.default_labels = unite_labels(b.default_labels, o.set_labels);
+  b = s.store->update_bank(b);
+  std::printf("updated bank %s (PDQ threshold %d, min quality %d); bank version %lld\n", b.name.c_str(),
+              b.pdq_threshold, b.min_quality, static_cast<long long>(b.version));
+  return 0;
+}
+
 // ---- registration ----------------------------------------------------------------------------
 
 CLI::App* add_sub(CLI::App& app, const std::string& name, const std::string& description, BankOptions& o,
@@ -393,7 +430,7 @@ CLI::App* add_sub(CLI::App& app, const std::string& name, const std::string& des
 }
 
 const CommandRegistrar registrar{{"bank", "Manage hash banks: create, list, show, import, export, disable, enable, "
-                                          "delete",
+                                          "delete, curate, set",
                                   [](CLI::App& app) {
   auto o = std::make_shared<BankOptions>();
   app.require_subcommand(1);
@@ -449,7 +486,22 @@ const CommandRegistrar registrar{{"bank", "Manage hash banks: create, list, show
   CLI::App* del = add_sub(app, "delete", "Delete a bank and all its entries", *o);
   del->add_flag("--yes", o->yes, "Confirm deleting a bank that holds entries");
 
-  return [o, create, list, show, import, exp, disable, enable, del]() -> int {
+  CLI::App* curate = add_sub(app, "curate", "Set one entry's curation state", *o);
+  curate->add_option("--entry", o->entry, "Entry id")->required()->type_name("ID");
+  curate->add_option("--state", o->state, "unreviewed, confirmed or disputed")->required()->type_name("STATE");
+
+  CLI::App* set = add_sub(app, "set", "Change a bank's threshold, minimum quality, description or labels", *o);
+  set->add_option("--threshold", o->set_threshold, "PDQ match threshold (0..63)")->check(CLI::Range(0, 63))->type_name("N");
+  set->add_option("--min-quality", o->set_min_quality, "Minimum query quality (0..100)")
+      ->check(CLI::Range(0, 100))
+      ->type_name("N");
+  set->add_option("--description", o->set_description, "New description")->type_name("TEXT");
+  set->add_option("--label", o->set_labels, "Add a default label (repeatable)")->type_name("LABEL");
+  set->add_flag("--clear-labels", o->clear_labels, "Remove the default labels first");
+
+  return [o, create, list, show, import, exp, disable, enable, del, curate, set]() -> int {
+    if (curate->parsed()) return run_curate(*o);
+    if (set->parsed()) return run_set(*o);
     if (create->parsed()) return run_create(*o);
     if (list->parsed()) return run_list(*o);
     if (show->parsed()) return run_show(*o);

@@ -258,6 +258,34 @@ TEST_F(BankCommandTest, BadInputIsAClearErrorAndChangesNothing) {
   EXPECT_EQ(show("b")["version"], 1);
 }
 
+TEST_F(BankCommandTest, CurateAnEntryAndChangeBankSettings) {
+  ASSERT_EQ(vigil({"bank", "create", "b", "--label", "A1"}).status, 0);
+  ASSERT_EQ(vigil({"bank", "import", "b", "-", "--type", "md5"}, std::string(kEmptyMd5) + "\n").status, 0);
+  const auto first = nlohmann::json::parse(export_bank("b"));
+  const std::string id = std::to_string(first["entry_id"].get<long long>());
+  auto r = vigil({"bank", "curate", "b", "--entry", id, "--state", "confirmed"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(export_bank("b"))["curation"], "confirmed");
+  r = vigil({"bank", "curate", "b", "--entry", id, "--state", "maybe"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("'maybe' is not unreviewed, confirmed or disputed"), std::string::npos) << r.err;
+
+  r = vigil({"bank", "set", "b", "--threshold", "12", "--min-quality", "70", "--label", "B2"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = show("b");
+  EXPECT_EQ(j["pdq_threshold"], 12);
+  EXPECT_EQ(j["min_quality"], 70);
+  EXPECT_EQ(j["default_labels"], nlohmann::json::array({"A1", "B2"}));
+  EXPECT_EQ(j["version"], 4);
+  r = vigil({"bank", "set", "b", "--clear-labels", "--label", "C3"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(show("b")["default_labels"], nlohmann::json::array({"C3"}));
+  r = vigil({"bank", "set", "b"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("nothing to change"), std::string::npos) << r.err;
+  EXPECT_EQ(show("b")["version"], 5);
+}
+
 TEST_F(BankCommandTest, DefaultDataDirectoryIsVigilDataInTheWorkingDirectory) {
   ASSERT_EQ(vigil({"bank", "create", "here"}, {}, true).status, 0);
   EXPECT_TRUE(fs::is_regular_file(tmp_ / "vigil-data" / "vigil.db"));

@@ -119,7 +119,18 @@ const std::vector<Migration>& SqliteBankStore::migrations() {
 }
 
 SqliteBankStore::SqliteBankStore(SqliteDatabase& db, Clock clock) : db_(db), clock_(std::move(clock)) {
-  db_.migrate("banks", migrations());
+  // Check the schema version with a plain read first: migrate() takes the write lock, which a
+  // long import in another process may hold for longer than the busy timeout, and a store that
+  // is already current needs no lock at all.
+  std::optional<std::int64_t> current;
+  {
+    auto has_table = db_.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_versions'");
+    if (has_table.step()) {
+      auto st = db_.prepare("SELECT version FROM schema_versions WHERE component = 'banks'");
+      if (st.step()) current = st.column_int(0);
+    }
+  }
+  if (!current || *current != migrations().back().version) db_.migrate("banks", migrations());
 }
 
 std::int64_t SqliteBankStore::now() const {
