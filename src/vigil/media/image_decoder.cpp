@@ -99,8 +99,9 @@ BufferLoader loader_for(ImageFormat format) {
 }
 
 // Opens the image lazily (header only): pixels are decoded when regions are requested.
+// `shrink` > 1 asks JPEG and WebP for shrink-on-load (fast mode).
 Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAccess access,
-                 int jpeg_shrink) {
+                 int shrink) {
   BufferLoader load = loader_for(format);
   if (load == nullptr) {
     throw Error("not a supported image format (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)");
@@ -110,11 +111,15 @@ Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAc
   // libjpeg reports corrupt entropy data only as warnings, so JPEG fails on warnings; libpng's
   // warnings are mostly benign remarks (e.g. about colour profiles), so others fail on errors.
   const VipsFailOn fail_on = format == ImageFormat::jpeg ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
-  const int status =
-      (format == ImageFormat::jpeg && jpeg_shrink > 1)
-          ? load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, "shrink",
-                 jpeg_shrink, nullptr)
-          : load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, nullptr);
+  int status = 0;
+  if (format == ImageFormat::jpeg && shrink > 1) {
+    status = load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, "shrink", shrink, nullptr);
+  } else if (format == ImageFormat::webp && shrink > 1) {
+    status = load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, "scale",
+                  1.0 / shrink, nullptr);
+  } else {
+    status = load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, nullptr);
+  }
   if (status != 0) {
     fail_decode(format, "header");
   }
@@ -252,9 +257,10 @@ std::vector<float> luma_of(const std::vector<std::uint8_t>& pixels, int channels
   return luma;
 }
 
-// Smallest JPEG DCT-domain shrink (1, 2, 4, 8) that brings the longer side to 512 or less, so
-// that fast mode decodes no more than a bare shrink-on-load decode to 512 px does.
-int jpeg_shrink_for(int width, int height) {
+// Smallest shrink-on-load factor (1, 2, 4, 8: JPEG's DCT-domain scaling; WebP's scaled decode)
+// that brings the longer side to 512 or less, so that fast mode decodes no more than a bare
+// shrink-on-load decode to 512 px does.
+int shrink_on_load_for(int width, int height) {
   const int longer = std::max(width, height);
   int shrink = 1;
   while (shrink < 8 && (longer + shrink - 1) / shrink > kReferenceSide) shrink *= 2;
@@ -401,7 +407,7 @@ bool decode_jpeg_direct(std::span<const std::uint8_t> bytes, const HashOptions& 
   // Fast mode on a large JPEG takes JPEG's own luma (Y = 0.299 R + 0.587 G + 0.114 B, as PDQ's)
   // instead of converting to RGB and back: the chroma planes are then never decoded. Images of
   // 512 px or less decode exactly as in reference mode.
-  const int shrink = fast ? jpeg_shrink_for(width, height) : 1;
+  const int shrink = fast ? shrink_on_load_for(width, height) : 1;
   reader.start(shrink, shrink > 1);
   JpegRows rows(reader);
   out = sample_rows(rows, {reader.width(), reader.height(), reader.components(), false}, deadline, options.limits);
@@ -438,7 +444,8 @@ LumaImage decode_streamed(std::span<const std::uint8_t> bytes, ImageFormat forma
   check_limits(width, height, vips_image_get_bands(image.get()), options.limits);
   const int orientation = options.exif_orient ? orientation_of(image.get()) : 1;
   const bool rotate = orientation != 1;
-  const int shrink = (fast && format == ImageFormat::jpeg) ? jpeg_shrink_for(width, height) : 1;
+  const bool can_shrink = format == ImageFormat::jpeg || format == ImageFormat::webp;
+  const int shrink = (fast && can_shrink) ? shrink_on_load_for(width, height) : 1;
   if (rotate) {
     // Rotation needs random access to the decoded image.
     image = open_image(bytes, format, VIPS_ACCESS_RANDOM, shrink);
