@@ -161,7 +161,26 @@ TEST_F(HostileInput, DimensionLimit) {
 TEST_F(HostileInput, DecodeTimeLimit) {
   HashOptions o;
   o.limits.max_decode_seconds = 0.0;
-  expect_error(kShared / "reg-test-input/dih/bridge-1-original.jpg", "decoding took longer than the limit", o);
+  expect_error(kShared / "reg-test-input/dih/bridge-1-original.jpg", "decoding took longer than the time limit (0 s)", o);
+  expect_error(kShared / "misc-images/c.png", "decoding took longer than the time limit", o);
+  o.mode = PdqMode::fast;
+  expect_error(kShared / "reg-test-input/dih/bridge-1-original.jpg", "decoding took longer than the time limit", o);
+}
+
+// A progressive JPEG is decoded scan by scan inside libjpeg before any row comes out: the time
+// limit must reach in there too (libjpeg's progress monitor).
+TEST_F(HostileInput, DecodeTimeLimitReachesIntoProgressiveJpeg) {
+  const fs::path p = dir_ / "progressive.jpg";
+  ASSERT_EQ(std::system(("convert '" + (kShared / "reg-test-input/dih/bridge-1-original.jpg").string() +
+                         "' -interlace JPEG '" + p.string() + "'").c_str()),
+            0);
+  HashOptions o;
+  // Re-encoded (lossy), so only near the original's hash.
+  EXPECT_LE(hamming_distance(hash_image_file(p, o).pdq,
+                             hash_image_file(kShared / "reg-test-input/dih/bridge-1-original.jpg").pdq),
+            8);
+  o.limits.max_decode_seconds = 0.0;
+  expect_error(p, "cannot decode JPEG image: decoding took longer than the time limit", o);
 }
 
 TEST_F(HostileInput, BytesApiNamesTheInputToo) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -232,8 +233,9 @@ bool row_is_grey(const std::uint8_t* rgb, int width) {
 
 void check_deadline(Clock::time_point deadline, const DecodeLimits& limits) {
   if (Clock::now() > deadline) {
-    throw Error("decoding took longer than the limit of " + std::to_string(limits.max_decode_seconds) +
-                " s");
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", limits.max_decode_seconds);
+    throw Error(std::string("decoding took longer than the time limit (") + seconds + " s)");
   }
 }
 
@@ -398,7 +400,7 @@ LumaImage sample_rows(RowSource& source, const SourceShape& shape, Clock::time_p
 // libvips pipeline must be used instead (CMYK in fast mode, for its ICC profile).
 bool decode_jpeg_direct(std::span<const std::uint8_t> bytes, const HashOptions& options,
                         Clock::time_point deadline, LumaImage& out) {
-  JpegReader reader(bytes);
+  JpegReader reader(bytes, deadline);
   const int width = reader.image_width();
   const int height = reader.image_height();
   check_limits(width, height, 1, options.limits);

@@ -1,5 +1,6 @@
 #include "vigil/media/jpeg_reader.h"
 
+#include <chrono>
 #include <csetjmp>
 #include <cstdio>
 #include <string>
@@ -18,6 +19,8 @@ struct JpegReader::State {
     std::jmp_buf jump;
     char message[JMSG_LENGTH_MAX];
   } err{};
+  jpeg_progress_mgr progress{};
+  std::chrono::steady_clock::time_point deadline;
   bool created = false;
   bool started = false;
   int next_row = 0;  // the next scanline libjpeg will produce
@@ -43,6 +46,23 @@ void on_message(j_common_ptr cinfo, int level) {
   if (level < 0) on_error(cinfo);
 }
 
+// Far more than any real encoder writes (libjpeg's own progressions use about 10).
+constexpr int kMaxScans = 500;
+
+void on_progress(j_common_ptr cinfo) {
+  auto* state = reinterpret_cast<JpegReader::State*>(cinfo->client_data);
+  const char* reason = nullptr;
+  if (cinfo->is_decompressor && reinterpret_cast<j_decompress_ptr>(cinfo)->input_scan_number > kMaxScans) {
+    reason = "more than 500 progressive scans";
+  } else if (std::chrono::steady_clock::now() > state->deadline) {
+    reason = "decoding took longer than the time limit";
+  }
+  if (reason != nullptr) {
+    std::snprintf(state->err.message, sizeof state->err.message, "%s", reason);
+    std::longjmp(state->err.jump, 1);
+  }
+}
+
 }  // namespace
 
 // Every libjpeg call sits in a function whose locals are trivial, so longjmp skips no
@@ -50,8 +70,10 @@ void on_message(j_common_ptr cinfo, int level) {
 #define VIGIL_JPEG_GUARD(state) \
   if (setjmp((state).err.jump) != 0) (state).fail()
 
-JpegReader::JpegReader(std::span<const std::uint8_t> bytes) : s_(std::make_unique<State>()) {
+JpegReader::JpegReader(std::span<const std::uint8_t> bytes, std::chrono::steady_clock::time_point deadline)
+    : s_(std::make_unique<State>()) {
   State& s = *s_;
+  s.deadline = deadline;
   s.cinfo.err = jpeg_std_error(&s.err.mgr);
   s.err.mgr.error_exit = on_error;
   s.err.mgr.emit_message = on_message;
@@ -59,6 +81,8 @@ JpegReader::JpegReader(std::span<const std::uint8_t> bytes) : s_(std::make_uniqu
   VIGIL_JPEG_GUARD(s);
   jpeg_create_decompress(&s.cinfo);
   s.created = true;
+  s.progress.progress_monitor = on_progress;
+  s.cinfo.progress = &s.progress;
   jpeg_mem_src(&s.cinfo, bytes.data(), static_cast<unsigned long>(bytes.size()));
   jpeg_read_header(&s.cinfo, TRUE);
 }

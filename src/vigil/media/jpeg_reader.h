@@ -3,6 +3,7 @@
 // uses (libjpeg defaults: islow integer IDCT, fancy upsampling), so reference mode sees the
 // pixels Meta's hasher saw, without libvips's pipeline overhead. Optional DCT-domain scaling
 // (1/2, 1/4, 1/8) for fast mode. Any libjpeg warning (corrupt or truncated data) is an error.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -12,7 +13,10 @@ namespace vigil::media {
 class JpegReader {
  public:
   // Reads the header; throws vigil::Error ("cannot decode JPEG image: <reason>").
-  explicit JpegReader(std::span<const std::uint8_t> bytes);
+  // Decoding stops with an error once `deadline` has passed (checked by libjpeg's progress
+  // monitor, so also inside the decoding of a progressive JPEG's scans) or after too many
+  // progressive scans (a known way to make a small file take minutes).
+  JpegReader(std::span<const std::uint8_t> bytes, std::chrono::steady_clock::time_point deadline);
   ~JpegReader();
   JpegReader(const JpegReader&) = delete;
   JpegReader& operator=(const JpegReader&) = delete;
