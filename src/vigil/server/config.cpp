@@ -156,7 +156,6 @@ ServiceConfig parse_config(std::string_view toml_text, std::string_view origin_v
     s.integer("max_body_bytes", c.server.max_body_bytes, 1024, std::int64_t{1} << 32);
     s.integer("read_timeout_ms", c.server.read_timeout_ms, 100, 600'000);
     s.integer("write_timeout_ms", c.server.write_timeout_ms, 100, 600'000);
-    s.integer("shutdown_grace_ms", c.server.shutdown_grace_ms, 0, 600'000);
     s.check_unknown();
     parse_listen(c.server.listen);
   }

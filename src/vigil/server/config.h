@@ -15,7 +15,6 @@ struct ServerConfig {
   std::uint64_t max_body_bytes = 32ull << 20;
   int read_timeout_ms = 10'000;
   int write_timeout_ms = 10'000;
-  int shutdown_grace_ms = 10'000;  // how long graceful shutdown waits for in-flight processing
 };
 
 struct QueueConfig {
