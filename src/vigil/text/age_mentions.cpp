@@ -38,7 +38,11 @@ bool starts_with(std::string_view s, std::size_t at, std::string_view prefix) {
 std::size_t marker_at(std::string_view v, std::size_t at, bool bracket, std::size_t& marker_start) {
   std::size_t k = at;
   for (int skip = 0; skip < 2 && k < v.size() && (v[k] == ' ' || v[k] == '-' || v[k] == '_' || v[k] == '.'); ++skip) ++k;
+  if (k >= v.size()) return 0;
+  const char first = v[k];
+  if (first != 'y' && first != '(' && first != '[' && first != '/' && first != 'f' && first != 'm') return 0;
   for (const Marker& m : kMarkers) {
+    if (m.text[0] != first) continue;
     if (m.bracket && !bracket) continue;
     if (!starts_with(v, k, m.text)) continue;
     const std::size_t end = k + m.text.size();

@@ -4,7 +4,10 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <atomic>
+#include <climits>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -155,6 +158,7 @@ std::string term_pattern(std::string_view term) {
 
 CompiledLexicon::~CompiledLexicon() {
   if (normalized_db_ != nullptr) hs_free_database(normalized_db_);
+  if (prefilter_db_ != nullptr) hs_free_database(prefilter_db_);
   if (raw_db_ != nullptr) hs_free_database(raw_db_);
 }
 
@@ -370,6 +374,17 @@ void CompiledLexicon::compile(const std::string& source_name) {
       fail(source_name, "the lexicon does not compile: " + message);
     }
     (view == TextView::normalized ? normalized_db_ : raw_db_) = db;
+    if (view == TextView::normalized) {
+      // The prefilter: same expressions, no start offsets. They compiled above, so this does too.
+      for (unsigned& f : flags) f &= ~static_cast<unsigned>(HS_FLAG_SOM_LEFTMOST);
+      error = nullptr;
+      if (hs_compile_multi(expressions.data(), flags.data(), ids.data(), static_cast<unsigned>(expressions.size()),
+                           HS_MODE_BLOCK, nullptr, &prefilter_db_, &error) != HS_SUCCESS) {
+        std::string message = error != nullptr && error->message != nullptr ? error->message : "unknown error";
+        if (error != nullptr) hs_free_compile_error(error);
+        fail(source_name, "the lexicon's prefilter does not compile: " + message);
+      }
+    }
   }
 }
 

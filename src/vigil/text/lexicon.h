@@ -69,6 +69,9 @@ class CompiledLexicon {
   // Hyperscan ids in the normalised database: [0, entries) are entries, [entries, +allow) are
   // allow-list words. The raw database holds raw-view entries with their entry index as id.
   hs_database* normalized_db() const { return normalized_db_; }
+  // The same expressions as normalized_db without start-of-match tracking: much faster, used to
+  // skip the full scan when nothing matches (the common case).
+  hs_database* prefilter_db() const { return prefilter_db_; }
   hs_database* raw_db() const { return raw_db_; }
   std::uint64_t uid() const { return uid_; }
 
@@ -83,6 +86,7 @@ class CompiledLexicon {
   std::vector<std::string> allow_patterns_;
   ScoringConfig scoring_;
   hs_database* normalized_db_ = nullptr;
+  hs_database* prefilter_db_ = nullptr;
   hs_database* raw_db_ = nullptr;
   std::uint64_t uid_ = 0;
 };

@@ -80,8 +80,15 @@ void find_messenger_handles(std::string_view v, std::vector<HandleHit>& out) {
       ++i;
       continue;
     }
+    // Every keyword starts with one of these letters; skip other words quickly.
+    const char first = v[i];
+    if (first != 'w' && first != 'k' && first != 't' && first != 's' && first != 'i' && first != 'd' &&
+        first != 'e' && first != 'm') {
+      while (i < n && is_alnum(v[i])) ++i;
+      continue;
+    }
     // t.me/<name> links.
-    if (starts_with(v, i, "t.me/")) {
+    if (first == 't' && starts_with(v, i, "t.me/")) {
       const auto [s, e] = read_handle(v, i + 5, false);
       if (e - s >= 3) add("telegram", s, e);
       i = std::max(e, i + 5);
@@ -89,6 +96,7 @@ void find_messenger_handles(std::string_view v, std::vector<HandleHit>& out) {
     }
     const Platform* platform = nullptr;
     for (const Platform& p : kPlatforms) {
+      if (p.keyword[0] != first) continue;
       if (starts_with(v, i, p.keyword) && (i + p.keyword.size() >= n || !is_alnum(v[i + p.keyword.size()]))) {
         platform = &p;
         break;

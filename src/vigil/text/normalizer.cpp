@@ -212,9 +212,7 @@ char32_t decode(std::string_view s, std::size_t& i, bool& invalid) {
   return 0xFFFD;
 }
 
-void append_utf8(NormalizedView& view, char32_t c, std::uint32_t s, std::uint32_t e, std::uint8_t altered,
-                 bool with_altered) {
-  char buf[4];
+int encode_utf8(char32_t c, char* buf) {
   int n = 0;
   if (c < 0x80) {
     buf[n++] = static_cast<char>(c);
@@ -231,11 +229,16 @@ void append_utf8(NormalizedView& view, char32_t c, std::uint32_t s, std::uint32_
     buf[n++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
     buf[n++] = static_cast<char>(0x80 | (c & 0x3F));
   }
+  return n;
+}
+
+void append_utf8(NormalizedView& view, char32_t c, std::uint32_t s, std::uint32_t e) {
+  char buf[4];
+  const int n = encode_utf8(c, buf);
   for (int k = 0; k < n; ++k) {
     view.text.push_back(buf[k]);
     view.start.push_back(s);
     view.end.push_back(e);
-    if (with_altered) view.altered.push_back(altered);
   }
 }
 
@@ -278,12 +281,30 @@ void normalize_into(std::string_view input, Normalized& out) {
     const auto s = static_cast<std::uint32_t>(i);
     const auto b = static_cast<unsigned char>(input[i]);
     if (b < 0x80) {
-      ++i;
-      const char c = kAscii.lower[b];
-      out.light.text.push_back(c);
-      out.light.start.push_back(s);
-      out.light.end.push_back(s + 1);
-      units.push_back(Unit{static_cast<char32_t>(static_cast<unsigned char>(c)), s, s + 1, kAscii.cls[b], 0});
+      // A run of ASCII: table lookups, written in place.
+      std::size_t j = i + 1;
+      while (j < input.size() && static_cast<unsigned char>(input[j]) < 0x80) ++j;
+      const std::size_t len = j - i;
+      const std::size_t at = out.light.text.size();
+      out.light.text.resize(at + len);
+      out.light.start.resize(at + len);
+      out.light.end.resize(at + len);
+      const std::size_t uat = units.size();
+      units.resize(uat + len);
+      char* lt = out.light.text.data() + at;
+      std::uint32_t* ls = out.light.start.data() + at;
+      std::uint32_t* le = out.light.end.data() + at;
+      Unit* u = units.data() + uat;
+      for (std::size_t k = 0; k < len; ++k) {
+        const auto byte = static_cast<unsigned char>(input[i + k]);
+        const char c = kAscii.lower[byte];
+        const auto pos = static_cast<std::uint32_t>(i + k);
+        lt[k] = c;
+        ls[k] = pos;
+        le[k] = pos + 1;
+        u[k] = Unit{static_cast<char32_t>(static_cast<unsigned char>(c)), pos, pos + 1, kAscii.cls[byte], 0, 0};
+      }
+      i = j;
       continue;
     }
     bool invalid = false;
@@ -311,10 +332,10 @@ void normalize_into(std::string_view input, Normalized& out) {
       continue;
     }
     for (char32_t c : folded->out) {
-      append_utf8(out.light, c, s, e, 0, false);
+      append_utf8(out.light, c, s, e);
       const std::uint8_t cls = class_of(c);
       if (cls == kSpace && c >= 0x80) ++out.stats.symbols;
-      units.push_back(Unit{c, s, e, cls, 1});
+      units.push_back(Unit{c, s, e, cls, 1, 0});
     }
   }
 
@@ -394,10 +415,31 @@ void normalize_into(std::string_view input, Normalized& out) {
 
   // 5. Runs of three or more of one character collapse to two; emit the full view.
   NormalizedView& full = out.full;
-  full.text.reserve(units.size());
-  full.start.reserve(units.size());
-  full.end.reserve(units.size());
-  full.altered.reserve(units.size());
+  std::size_t bound = 0;
+  for (const Unit& u : units) bound += u.c < 0x80 ? 1 : 4;
+  full.text.resize(bound);
+  full.start.resize(bound);
+  full.end.resize(bound);
+  full.altered.resize(bound);
+  std::size_t w = 0;
+  auto emit = [&](char32_t c, std::uint32_t s, std::uint32_t e, std::uint8_t altered) {
+    if (c < 0x80) {
+      full.text[w] = static_cast<char>(c);
+      full.start[w] = s;
+      full.end[w] = e;
+      full.altered[w] = altered;
+      ++w;
+      return;
+    }
+    char buf[4];
+    const int len = encode_utf8(c, buf);
+    for (int q = 0; q < len; ++q, ++w) {
+      full.text[w] = buf[q];
+      full.start[w] = s;
+      full.end[w] = e;
+      full.altered[w] = altered;
+    }
+  };
   for (std::size_t k = 0; k < units.size();) {
     std::size_t r = k + 1;
     if (units[k].cls != kSpace) {
@@ -405,14 +447,18 @@ void normalize_into(std::string_view input, Normalized& out) {
     }
     const std::size_t run = r - k;
     if (run <= 2) {
-      for (std::size_t q = k; q < r; ++q) append_utf8(full, units[q].c, units[q].s, units[q].e, units[q].altered, true);
+      for (std::size_t q = k; q < r; ++q) emit(units[q].c, units[q].s, units[q].e, units[q].altered);
     } else {
       out.stats.collapsed += run - 2;
-      append_utf8(full, units[k].c, units[k].s, units[k].e, 1, true);
-      append_utf8(full, units[k + 1].c, units[k + 1].s, units[r - 1].e, 1, true);
+      emit(units[k].c, units[k].s, units[k].e, 1);
+      emit(units[k + 1].c, units[k + 1].s, units[r - 1].e, 1);
     }
     k = r;
   }
+  full.text.resize(w);
+  full.start.resize(w);
+  full.end.resize(w);
+  full.altered.resize(w);
   // Do not keep megabytes of per-thread buffers after one large item.
   if (units.capacity() > (1u << 16)) std::vector<Unit>().swap(units);
   if (words.capacity() > (1u << 16)) std::vector<Unit>().swap(words);
