@@ -53,6 +53,7 @@ Service::Service(ServiceConfig config, std::unique_ptr<TextSignalSource> text)
     }
   });
 
+  http_.set_tcp_nodelay(true);
   http_.set_payload_max_length(config_.server.max_body_bytes);
   http_.set_read_timeout(config_.server.read_timeout_ms / 1000, (config_.server.read_timeout_ms % 1000) * 1000);
   http_.set_write_timeout(config_.server.write_timeout_ms / 1000, (config_.server.write_timeout_ms % 1000) * 1000);
