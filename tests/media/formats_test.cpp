@@ -321,6 +321,19 @@ TEST_F(Formats, LargeImagesAreSquashedTo512) {
   const ImageHashes h = hash_image_file(path("big.png"));
   EXPECT_EQ(h.width, 1300);
   EXPECT_EQ(h.height, 700);
+  // Only one side over 512: the other is stretched to 512 (columns repeated), as CImg does.
+  std::vector<std::uint8_t> narrow;
+  for (int y = 0; y < 900; ++y) {
+    for (int x = 0; x < 300; ++x) {
+      const std::uint8_t* p = &big[static_cast<std::size_t>(((y * 700 / 900) * 1300 + x * 4) * 4)];
+      narrow.insert(narrow.end(), {p[0], p[1], p[2]});
+    }
+  }
+  VImage tall(vips_image_new_from_memory_copy(narrow.data(), narrow.size(), 300, 900, 3, VIPS_FORMAT_UCHAR));
+  ASSERT_EQ(vips_pngsave(tall.get(), path("tall.png").c_str(), nullptr), 0);
+  ASSERT_EQ(vips_jpegsave(tall.get(), path("tall.jpg").c_str(), "Q", 90, nullptr), 0);
+  expect_matches_imagemagick(path("tall.png"));
+  expect_matches_imagemagick(path("tall.jpg"));
 }
 
 TEST_F(Formats, ExifOrientationIsIgnoredByDefaultAndAppliedOnRequest) {
