@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct Row {
   int quality = -1;  // -1: not given
   std::string file;
 };
+
+// Test names and failure messages show the file, not the bytes of the struct.
+void PrintTo(const Row& row, std::ostream* os) { *os << row.file; }
 
 std::vector<std::string> split(const std::string& line, char sep) {
   std::vector<std::string> out;
