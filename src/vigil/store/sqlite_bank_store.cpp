@@ -264,7 +264,8 @@ AddEntriesResult SqliteBankStore::add_entries(std::int64_t bank_id, const std::v
         "value = ?");
     auto insert = db_.prepare(
         "INSERT INTO bank_entries (bank_id, signal_type, value, quality, labels, source_id, added_at, added_by, note, "
-        "disabled, disabled_reason, curation, changed_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "disabled, disabled_reason, curation, changed_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (bank_id, signal_type, value) DO NOTHING");
     auto merge = db_.prepare(
         "UPDATE bank_entries SET quality = ?, labels = ?, source_id = ?, note = ?, changed_version = ? WHERE id = ?");
     std::size_t index = 0;
@@ -278,37 +279,7 @@ AddEntriesResult SqliteBankStore::add_entries(std::int64_t bank_id, const std::v
         throw Error(fmt::format("entry {} of {}: {}", index, entries.size(), err.what()));
       }
       const auto type = to_string(e.signal_type);
-      find.bind(1, bank_id).bind(2, type).bind(3, e.value);
-      if (find.step()) {
-        ++result.merged_duplicates;
-        const std::int64_t id = find.column_int(0);
-        auto quality = find.column_optional_int(1);
-        const auto old_labels = labels_from_json(find.column_text(2));
-        std::string source_id = find.column_text(3);
-        std::string note = find.column_text(4);
-        find.reset();
-        const auto labels = unite_labels(old_labels, e.labels);
-        bool differs = labels != old_labels;
-        if (!quality && e.quality) {
-          quality = *e.quality;
-          differs = true;
-        }
-        if (source_id.empty() && !e.source_id.empty()) {
-          source_id = e.source_id;
-          differs = true;
-        }
-        if (note.empty() && !e.note.empty()) {
-          note = e.note;
-          differs = true;
-        }
-        if (differs) {
-          merge.bind(1, quality).bind(2, labels_to_json(labels)).bind(3, source_id).bind(4, note);
-          merge.bind(5, version).bind(6, id).run();
-          changed = true;
-        }
-        continue;
-      }
-      find.reset();
+      // Insert first (most entries are new); a conflict means a duplicate to merge.
       insert.bind(1, bank_id)
           .bind(2, type)
           .bind(3, e.value)
@@ -323,8 +294,39 @@ AddEntriesResult SqliteBankStore::add_entries(std::int64_t bank_id, const std::v
           .bind(12, to_string(e.curation))
           .bind(13, version)
           .run();
-      ++result.added;
-      changed = true;
+      if (db_.changes() == 1) {
+        ++result.added;
+        changed = true;
+        continue;
+      }
+      ++result.merged_duplicates;
+      find.bind(1, bank_id).bind(2, type).bind(3, e.value);
+      if (!find.step()) throw Error(fmt::format("entry {} of {}: neither inserted nor found", index, entries.size()));
+      const std::int64_t id = find.column_int(0);
+      auto quality = find.column_optional_int(1);
+      const auto old_labels = labels_from_json(find.column_text(2));
+      std::string source_id = find.column_text(3);
+      std::string note = find.column_text(4);
+      find.reset();
+      const auto labels = unite_labels(old_labels, e.labels);
+      bool differs = labels != old_labels;
+      if (!quality && e.quality) {
+        quality = *e.quality;
+        differs = true;
+      }
+      if (source_id.empty() && !e.source_id.empty()) {
+        source_id = e.source_id;
+        differs = true;
+      }
+      if (note.empty() && !e.note.empty()) {
+        note = e.note;
+        differs = true;
+      }
+      if (differs) {
+        merge.bind(1, quality).bind(2, labels_to_json(labels)).bind(3, source_id).bind(4, note);
+        merge.bind(5, version).bind(6, id).run();
+        changed = true;
+      }
     }
     if (changed) {
       auto st = db_.prepare("UPDATE banks SET version = ?, updated_at = ? WHERE id = ?");
