@@ -20,8 +20,8 @@ namespace vigil::cli {
 struct OrderedParallelOptions {
   unsigned threads = 1;
   std::size_t window = 0;  // 0: 1024 per thread
-  // Called on the calling thread about every `tick_every` while waiting, with the number of
-  // results handed back so far (for a progress display).
+  // Called on the calling thread about every `tick_every`, with the number of results handed
+  // back so far (for a progress display).
   std::function<void(std::size_t done)> tick;
   std::chrono::milliseconds tick_every{200};
 };
@@ -73,6 +73,14 @@ void run_ordered_parallel(std::size_t count, const std::function<R(std::size_t)>
     for (unsigned t = 0; t < started; ++t) pool.emplace_back(worker);
   }
   std::exception_ptr emit_failure;
+  auto last_tick = std::chrono::steady_clock::now();
+  auto maybe_tick = [&](std::size_t done) {
+    if (!options.tick) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_tick < options.tick_every) return;
+    last_tick = now;
+    options.tick(done);
+  };
   try {
     while (emitted < count) {
       std::optional<R> result;
@@ -81,10 +89,10 @@ void run_ordered_parallel(std::size_t count, const std::function<R(std::size_t)>
         auto& slot = slots[emitted % slots.size()];
         while (!slot && !failure) {
           if (options.tick) {
-            if (!result_ready.wait_for(lock, options.tick_every, [&] { return slot || failure; })) {
+            if (!result_ready.wait_until(lock, last_tick + options.tick_every, [&] { return slot || failure; })) {
               const std::size_t done = emitted;
               lock.unlock();
-              options.tick(done);
+              maybe_tick(done);
               lock.lock();
             }
           } else {
@@ -96,11 +104,13 @@ void run_ordered_parallel(std::size_t count, const std::function<R(std::size_t)>
         slot.reset();
       }
       emit(emitted, *result);
+      std::size_t done;
       {
         std::lock_guard lock(mutex);
-        ++emitted;
+        done = ++emitted;
       }
       room.notify_all();
+      maybe_tick(done);
     }
   } catch (...) {
     emit_failure = std::current_exception();

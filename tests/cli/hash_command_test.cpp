@@ -407,6 +407,7 @@ TEST_F(HashCommandTest, HostileFilesEachGiveOneErrorLineAndTheBatchGoesOn) {
     const std::string prefix = "vigil hash: " + (dir_ / name).string() + ": ";
     EXPECT_EQ(failures[k].rfind(prefix, 0), 0u) << failures[k];
     EXPECT_GT(failures[k].size(), prefix.size() + 3) << "no reason given: " << failures[k];
+    EXPECT_EQ(failures[k].find(name, prefix.size()), std::string::npos) << "path repeated: " << failures[k];
     ++k;
   }
   EXPECT_NE(r.err.find(std::to_string(hostile.size()) + " of " + std::to_string(hostile.size() + 2) + " files failed"),
