@@ -165,23 +165,57 @@ void EventProcessor::run() {
       wake_.wait_for(lock, std::chrono::milliseconds(200));
       continue;
     }
-    // Claimed events are always finished, even when stopping (graceful shutdown).
+    // Claimed events are always finished, even when stopping (graceful shutdown). Outcomes of the
+    // batch are committed together (one transaction); on a store error each event is retried
+    // on its own, up to max_attempts.
+    const auto start = std::chrono::steady_clock::now();
+    std::vector<std::pair<std::int64_t, store::EventOutcome>> outcomes;
+    std::vector<const store::EventRecord*> computed;
+    std::vector<const store::EventRecord*> retry;
     for (const auto& event : batch) {
-      const auto start = std::chrono::steady_clock::now();
+      try {
+        outcomes.emplace_back(event.id, process(event));
+        computed.push_back(&event);
+      } catch (const std::exception&) {
+        retry.push_back(&event);
+      }
+    }
+    bool committed = false;
+    if (!outcomes.empty()) {
+      try {
+        store_.complete_events(outcomes);
+        committed = true;
+      } catch (const std::exception& e) {
+        spdlog::warn("committing {} outcomes failed, retrying one by one: {}", outcomes.size(), e.what());
+        retry.insert(retry.end(), computed.begin(), computed.end());
+      }
+    }
+    const double batch_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (committed) {
+      for (std::size_t i = 0; i < computed.size(); ++i) {
+        const auto& outcome = outcomes[i].second;
+        metrics_.inc("vigil_events_processed_total",
+                     {{"type", computed[i]->type}, {"outcome", outcome.signals.empty() ? "no_signal" : "case"}});
+        metrics_.observe("vigil_event_processing_seconds", batch_seconds / static_cast<double>(batch.size()),
+                         {{"type", computed[i]->type}});
+      }
+    }
+    for (const auto* event : retry) {
+      const auto one_start = std::chrono::steady_clock::now();
       std::string outcome_label;
       for (int attempt = 1;; ++attempt) {
         try {
-          store::EventOutcome outcome = process(event);
-          store_.complete_event(event.id, outcome);
+          store::EventOutcome outcome = process(*event);
+          store_.complete_event(event->id, outcome);
           outcome_label = outcome.signals.empty() ? "no_signal" : "case";
           break;
         } catch (const std::exception& e) {
           if (attempt >= config_.queue.max_attempts) {
-            spdlog::error("event {} failed after {} attempts: {}", event.id, attempt, e.what());
+            spdlog::error("event {} failed after {} attempts: {}", event->id, attempt, e.what());
             try {
-              store_.fail_event(event.id, e.what());
+              store_.fail_event(event->id, e.what());
             } catch (const std::exception& e2) {
-              spdlog::error("cannot mark event {} failed: {}", event.id, e2.what());
+              spdlog::error("cannot mark event {} failed: {}", event->id, e2.what());
             }
             outcome_label = "failed";
             break;
@@ -189,10 +223,9 @@ void EventProcessor::run() {
           std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
         }
       }
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      metrics_.inc("vigil_events_processed_total", {{"type", event.type}, {"outcome", outcome_label}});
-      metrics_.observe("vigil_event_processing_seconds", seconds, {{"type", event.type}});
-      spdlog::debug("event {} type {} processed: {}", event.id, event.type, outcome_label);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - one_start).count();
+      metrics_.inc("vigil_events_processed_total", {{"type", event->type}, {"outcome", outcome_label}});
+      metrics_.observe("vigil_event_processing_seconds", seconds, {{"type", event->type}});
     }
   }
 }

@@ -7,6 +7,7 @@
 // Contract:
 // - enqueue_event commits before it returns: a caller that answers 2xx after it returns never
 //   loses the event. A repeated idempotency key is a no-op that returns the first event.
+//   Implementations may group concurrent enqueues into one commit (group commit).
 // - claim_events hands out queued events (status -> processing); recover_in_flight (at start-up)
 //   puts events that were processing when the process died back in the queue, so processing is
 //   at least once.
@@ -17,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace vigil::store {
@@ -157,6 +159,10 @@ class ServiceStore {
   virtual EnqueueResult enqueue_event(const NewEvent& event) = 0;
   virtual std::vector<EventRecord> claim_events(int max_count) = 0;
   virtual void complete_event(std::int64_t event_id, const EventOutcome& outcome) = 0;
+  // Several completions in one transaction (one fsync); same per-event semantics.
+  virtual void complete_events(const std::vector<std::pair<std::int64_t, EventOutcome>>& outcomes) {
+    for (const auto& [id, outcome] : outcomes) complete_event(id, outcome);
+  }
   // Marks the event failed after a processing error (it stays out of the queue).
   virtual void fail_event(std::int64_t event_id, std::string_view error) = 0;
   virtual int recover_in_flight() = 0;

@@ -253,7 +253,46 @@ bool SqliteServiceStore::revoke_token(std::string_view name) {
 }
 
 EnqueueResult SqliteServiceStore::enqueue_event(const NewEvent& event) {
-  std::lock_guard lock(mutex_);
+  PendingEnqueue me;
+  me.event = &event;
+  std::unique_lock group(group_mutex_);
+  pending_.push_back(&me);
+  while (!me.done) {
+    if (leader_active_) {
+      group_cv_.wait(group);
+      continue;
+    }
+    leader_active_ = true;
+    std::vector<PendingEnqueue*> batch;
+    batch.swap(pending_);
+    group.unlock();
+    {
+      std::lock_guard lock(mutex_);
+      try {
+        db_.transaction([&] {
+          for (auto* p : batch) p->result = enqueue_locked(*p->event);
+        });
+      } catch (...) {
+        // One bad event must not sink the others: commit them one by one.
+        for (auto* p : batch) {
+          try {
+            db_.transaction([&] { p->result = enqueue_locked(*p->event); });
+          } catch (...) {
+            p->error = std::current_exception();
+          }
+        }
+      }
+    }
+    group.lock();
+    for (auto* p : batch) p->done = true;
+    leader_active_ = false;
+    group_cv_.notify_all();
+  }
+  if (me.error) std::rethrow_exception(me.error);
+  return me.result;
+}
+
+EnqueueResult SqliteServiceStore::enqueue_locked(const NewEvent& event) {
   EnqueueResult result;
   db_.transaction([&] {
     auto existing = db_.prepare("SELECT id, status FROM service_events WHERE idempotency_key = ?");
@@ -310,6 +349,17 @@ std::vector<EventRecord> SqliteServiceStore::claim_events(int max_count) {
 
 void SqliteServiceStore::complete_event(std::int64_t event_id, const EventOutcome& outcome) {
   std::lock_guard lock(mutex_);
+  complete_locked(event_id, outcome);
+}
+
+void SqliteServiceStore::complete_events(const std::vector<std::pair<std::int64_t, EventOutcome>>& outcomes) {
+  std::lock_guard lock(mutex_);
+  db_.transaction([&] {
+    for (const auto& [id, outcome] : outcomes) complete_locked(id, outcome);
+  });
+}
+
+void SqliteServiceStore::complete_locked(std::int64_t event_id, const EventOutcome& outcome) {
   db_.transaction([&] {
     auto done = db_.prepare("SELECT 1 FROM service_outcomes WHERE event_id = ?");
     done.bind(1, event_id);

@@ -3,6 +3,8 @@
 // "service". Opening a file whose "service" schema is newer than this build knows throws.
 #include <filesystem>
 #include <memory>
+#include <condition_variable>
+#include <exception>
 #include <mutex>
 
 #include "vigil/store/service_store.h"
@@ -28,6 +30,7 @@ class SqliteServiceStore final : public ServiceStore {
   EnqueueResult enqueue_event(const NewEvent& event) override;
   std::vector<EventRecord> claim_events(int max_count) override;
   void complete_event(std::int64_t event_id, const EventOutcome& outcome) override;
+  void complete_events(const std::vector<std::pair<std::int64_t, EventOutcome>>& outcomes) override;
   void fail_event(std::int64_t event_id, std::string_view error) override;
   int recover_in_flight() override;
   std::optional<EventRecord> find_event(std::int64_t id) override;
@@ -44,6 +47,22 @@ class SqliteServiceStore final : public ServiceStore {
 
  private:
   std::optional<CaseRecord> find_case_locked(std::int64_t id);
+  EnqueueResult enqueue_locked(const NewEvent& event);
+  void complete_locked(std::int64_t event_id, const EventOutcome& outcome);
+
+  // Group commit: concurrent enqueue_event calls wait here; one of them (the leader) commits
+  // everyone's events in one transaction.
+  struct PendingEnqueue {
+    const NewEvent* event = nullptr;
+    EnqueueResult result;
+    std::exception_ptr error;
+    bool done = false;
+  };
+  std::mutex group_mutex_;
+  std::condition_variable group_cv_;
+  std::vector<PendingEnqueue*> pending_;
+  bool leader_active_ = false;
+
   std::mutex mutex_;
   SqliteDatabase db_;
 };
