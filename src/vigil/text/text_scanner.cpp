@@ -52,13 +52,27 @@ struct HitSink {
   std::vector<Hit>* hits;
 };
 
-// Prefilter: records the first match end and stops.
-int on_end(unsigned /*id*/, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/, void* context) {
-  auto* ends = static_cast<std::vector<std::size_t>*>(context);
-  ends->push_back(static_cast<std::size_t>(to));
+// Prefilter context: is there any entry hit that could survive the checks made later? Allow-list
+// words alone, entries for other fields, and word-mode hits followed by a letter ("maps" for
+// "map") cannot, so they do not trigger the start-tracking scan.
+struct Prefilter {
+  const std::vector<LexiconEntry>* entries;
+  const unsigned char* text;
+  std::size_t size;
+  unsigned field_bit;
+  bool candidate = false;
+};
+
+int on_prefilter(unsigned id, unsigned long long /*from*/, unsigned long long to, unsigned /*flags*/,
+                 void* context) {
+  auto* p = static_cast<Prefilter*>(context);
+  if (id >= p->entries->size()) return 0;
+  const LexiconEntry& entry = (*p->entries)[id];
+  if ((entry.fields & p->field_bit) == 0) return 0;
+  if (entry.match == MatchMode::word && to < p->size && is_word_byte(p->text[to])) return 0;
+  p->candidate = true;
   return 1;  // one is enough
 }
-
 
 int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned /*flags*/, void* context) {
   auto* sink = static_cast<HitSink*>(context);
@@ -245,16 +259,15 @@ TextScanResult TextScanner::scan(std::string_view text, TextField field) const {
 
   // The prefilter (no start offsets, fast) says whether anything matches at all. Nothing there
   // means nothing to do (the common case); otherwise the start-tracking database runs.
-  thread_local std::vector<std::size_t> t_ends;
-  std::vector<std::size_t>& ends = t_ends;
-  ends.clear();
   bool prefiltered = false;
+  Prefilter prefilter{&entries, reinterpret_cast<const unsigned char*>(full.text.data()), full.text.size(),
+                      field_bit};
   if (scratch != nullptr && lexicon->prefilter_db() != nullptr && !full.text.empty()) {
     const hs_error_t rc = hs_scan(lexicon->prefilter_db(), full.text.data(), static_cast<unsigned>(full.text.size()),
-                                  0, scratch, on_end, &ends);
+                                  0, scratch, on_prefilter, &prefilter);
     prefiltered = rc == HS_SUCCESS || rc == HS_SCAN_TERMINATED;
   }
-  if ((!prefiltered || !ends.empty()) && scratch != nullptr && lexicon->normalized_db() != nullptr &&
+  if ((!prefiltered || prefilter.candidate) && scratch != nullptr && lexicon->normalized_db() != nullptr &&
       !full.text.empty()) {
     // Windows around each prefilter hit were tried and measured slower (one start-tracking scan
     // per window costs more than one over the whole item), so the whole item is scanned.
