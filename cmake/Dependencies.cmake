@@ -17,6 +17,7 @@ if(VIGIL_TESTS)
 endif()
 if(VIGIL_BENCH)
   find_package(benchmark REQUIRED)
+  find_package(OpenMP REQUIRED)  # faiss's CMake config links OpenMP::OpenMP_CXX
   find_package(faiss REQUIRED)
   pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 endif()
