@@ -243,23 +243,43 @@ int run_import(const BankOptions& o) {
   for (const auto& l : o.labels) validate_label(l);
   validate_bank_name(o.name);
 
-  // Read and validate the whole file before touching the store.
-  HashListReadResult read;
+  auto s = require_store(o.data, o.name);
+  const Bank b = require_bank(*s.store, o.name, o.data);
+  std::string added_by = o.added_by;
+  if (added_by.empty()) {
+    const char* user = std::getenv("USER");
+    added_by = user && *user ? std::string("cli:") + user : std::string("cli");
+  }
+
+  // The file is streamed into one transaction: a bad line (without --skip-bad) or any other
+  // error rolls everything back.
   const std::string shown = o.file == "-" ? std::string("stdin") : o.file;
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  AddEntriesResult r;
+  std::unique_ptr<HashListReader> reader;
   try {
-    if (o.file == "-") {
-      read = read_hash_list(std::cin, opt);
-    } else {
+    if (o.file != "-") {
       std::error_code ec;
       if (fs::is_directory(o.file, ec)) throw Error("is a directory, not a hash list");
-      std::ifstream in(o.file, std::ios::binary);
-      if (!in) throw Error("cannot open the file for reading");
-      read = read_hash_list(in, opt, o.file);
-      if (in.bad()) throw Error("read error");
+      file.open(o.file, std::ios::binary);
+      if (!file) throw Error("cannot open the file for reading");
+      in = &file;
     }
+    reader = std::make_unique<HashListReader>(*in, opt, o.file);
+    r = s.store->add_entries_from(b.id, [&](BankEntry& e) {
+      if (!reader->next(e)) {
+        if (in->bad()) throw Error("read error");
+        return false;
+      }
+      if (e.added_by.empty()) e.added_by = added_by;
+      if (!o.labels.empty()) e.labels = unite_labels(e.labels, o.labels);
+      return true;
+    });
   } catch (const Error& e) {
     throw Error(fmt::format("{}: {}; nothing was imported (--skip-bad imports the good lines)", shown, e.what()));
   }
+  const HashListReadResult& read = reader->summary();
   for (const auto& bad : read.bad_lines) {
     std::fprintf(stderr, "vigil bank import: %s: line %zu: %s\n", shown.c_str(), bad.line, bad.reason.c_str());
   }
@@ -272,19 +292,6 @@ int run_import(const BankOptions& o) {
     for (const auto& c : read.ignored_columns) cols += (cols.empty() ? "" : ", ") + c;
     std::fprintf(stderr, "vigil bank import: %s: ignored columns: %s\n", shown.c_str(), cols.c_str());
   }
-
-  auto s = require_store(o.data, o.name);
-  const Bank b = require_bank(*s.store, o.name, o.data);
-  std::string added_by = o.added_by;
-  if (added_by.empty()) {
-    const char* user = std::getenv("USER");
-    added_by = user && *user ? std::string("cli:") + user : std::string("cli");
-  }
-  for (auto& e : read.entries) {
-    if (e.added_by.empty()) e.added_by = added_by;
-    if (!o.labels.empty()) e.labels = unite_labels(e.labels, o.labels);
-  }
-  const AddEntriesResult r = s.store->add_entries(b.id, read.entries);
   const auto version = s.store->find_bank(b.id)->version;
   std::printf("imported %s into bank %s (%s): %zu records, %lld added, %lld duplicates merged, %zu bad lines skipped; "
               "bank version %lld\n",

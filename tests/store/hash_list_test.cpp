@@ -200,6 +200,24 @@ TEST(HashListImport, HostileInputGivesErrorsNotCrashes) {
   EXPECT_NE(c.bad_lines[1].reason.find("never closed"), std::string::npos);
 }
 
+TEST(HashListImport, ReaderStreamsOneEntryAtATime) {
+  std::istringstream in("signal_type,signal\nmd5," + std::string(kEmptyMd5) + "\nmd5,zz\nsha1," + kEmptySha1 + "\n");
+  HashListImportOptions opt;
+  opt.skip_bad = true;
+  HashListReader reader(in, opt, "list.csv");
+  BankEntry e;
+  ASSERT_TRUE(reader.next(e));
+  EXPECT_EQ(e.value, kEmptyMd5);
+  EXPECT_EQ(reader.summary().records, 1u);
+  ASSERT_TRUE(reader.next(e));  // the bad line 3 is skipped on the way
+  EXPECT_EQ(e.value, kEmptySha1);
+  EXPECT_EQ(reader.summary().bad_line_count, 1u);
+  EXPECT_EQ(reader.summary().bad_lines.at(0).line, 3u);
+  EXPECT_FALSE(reader.next(e));
+  EXPECT_EQ(reader.summary().records, 3u);
+  EXPECT_TRUE(reader.summary().entries.empty());
+}
+
 TEST(HashListImport, Timestamps) {
   EXPECT_EQ(parse_timestamp("1596221272"), 1596221272);
   EXPECT_EQ(parse_timestamp("2020-07-31T18:47:52+0000"), 1596221272);

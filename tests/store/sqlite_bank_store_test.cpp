@@ -142,13 +142,37 @@ TEST_F(SqliteBankStoreTest, AddEntriesIsAllOrNothing) {
   broken.value.pop_back();  // 39 digits
   batch.push_back(broken);
   const auto msg = error_of([&] { store_.add_entries(b.id, batch); });
-  EXPECT_NE(msg.find("entry 191 of 191"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("entry 191: "), std::string::npos) << msg;
   EXPECT_NE(msg.find("sha1 value has 39 hex digits, expected 40"), std::string::npos) << msg;
   EXPECT_EQ(store_.count_entries(b.id), 1);
   EXPECT_EQ(store_.find_bank("atomic")->version, 2);
   EXPECT_TRUE(store_.changes_since(b.id, 2).empty());
   EXPECT_NE(error_of([&] { store_.add_entries(424242, {make_entry(SignalType::md5, 1)}); }).find("no bank with id"),
             std::string::npos);
+}
+
+TEST_F(SqliteBankStoreTest, AStreamThatFailsHalfWayStoresNothing) {
+  const Bank b = make_bank("stream");
+  int produced = 0;
+  const auto msg = error_of([&] {
+    store_.add_entries_from(b.id, [&](BankEntry& e) {
+      if (produced == 5000) throw Error("line 5001: the source broke");
+      e = make_entry(SignalType::sha1, produced++);
+      return true;
+    });
+  });
+  EXPECT_EQ(msg, "line 5001: the source broke");
+  EXPECT_EQ(store_.count_entries(b.id), 0);
+  EXPECT_EQ(store_.find_bank(b.id)->version, 1);
+  produced = 0;
+  const auto r = store_.add_entries_from(b.id, [&](BankEntry& e) {
+    if (produced == 3000) return false;
+    e = make_entry(SignalType::sha1, produced++ % 2000);  // 1000 duplicates
+    return true;
+  });
+  EXPECT_EQ(r.added, 2000);
+  EXPECT_EQ(r.merged_duplicates, 1000);
+  EXPECT_EQ(store_.find_bank(b.id)->version, 2);
 }
 
 TEST_F(SqliteBankStoreTest, ChangesSinceReportsAddsEditsAndDeletions) {

@@ -48,6 +48,15 @@ class BankStore {
 
   // Adds entries to a bank in one transaction; duplicates are merged (labels united) and counted.
   virtual AddEntriesResult add_entries(std::int64_t bank_id, const std::vector<BankEntry>& entries) = 0;
+  // The same for a stream: `next` fills the next entry and returns true, or returns false at the
+  // end. Still one transaction: if `next` or an entry throws, nothing is stored. Stores override
+  // this to keep memory flat; the default collects the entries first.
+  virtual AddEntriesResult add_entries_from(std::int64_t bank_id, const std::function<bool(BankEntry&)>& next) {
+    std::vector<BankEntry> all;
+    BankEntry e;
+    while (next(e)) all.push_back(e);
+    return add_entries(bank_id, all);
+  }
   virtual std::optional<BankEntry> find_entry(std::int64_t entry_id) = 0;
   virtual void set_entry_disabled(std::int64_t entry_id, bool disabled, std::string_view reason) = 0;
   virtual void set_entry_curation(std::int64_t entry_id, CurationState state) = 0;

@@ -532,84 +532,105 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
   return static_cast<std::int64_t>(timegm(&tm)) - offset;
 }
 
-HashListReadResult read_hash_list(std::istream& in, const HashListImportOptions& opt, std::string_view name) {
-  HashListReadResult result;
-  LineReader reader(in, opt.max_line_bytes);
-  std::optional<HashListFormat> format = opt.format;
-  if (!format && !name.empty() && name != "-") format = format_from_path(std::filesystem::path(name));
+struct HashListReader::Impl {
+  Impl(std::istream& in, const HashListImportOptions& options, std::string_view name)
+      : opt(options), reader(in, options.max_line_bytes), format(options.format) {
+    if (!format && !name.empty() && name != "-") format = format_from_path(std::filesystem::path(name));
+    result.format = format.value_or(HashListFormat::plain);
+  }
 
+  void report(std::size_t line_no, std::string reason) {
+    ++result.bad_line_count;
+    if (!opt.skip_bad) throw Error(fmt::format("line {}: {}", line_no, reason));
+    if (result.bad_lines.size() < opt.max_bad_lines_kept) result.bad_lines.push_back({line_no, std::move(reason)});
+  }
+
+  bool next(BankEntry& out) {
+    while (reader.next(line, too_long)) {
+      const std::size_t line_no = reader.number();
+      if (too_long) {
+        ++result.records;
+        report(line_no, fmt::format("line is longer than {} bytes", opt.max_line_bytes));
+        continue;
+      }
+      const auto t = trim(line);
+      if (t.empty() || t.front() == '#') continue;
+      if (!format) format = sniff(t);
+      result.format = *format;
+      bool counted = false;
+      auto count = [&] {
+        ++result.records;
+        counted = true;
+      };
+      try {
+        switch (*format) {
+          case HashListFormat::plain:
+            count();
+            out = parse_plain(t, opt);
+            return true;
+          case HashListFormat::jsonl:
+            count();
+            out = parse_json_line(t, opt, result.ignored_columns);
+            return true;
+          case HashListFormat::csv:
+          case HashListFormat::tsv: {
+            const char delim = *format == HashListFormat::csv ? ',' : '\t';
+            std::string record = line;
+            std::size_t extra = 0;
+            while (split_record(record, delim, fields) == SplitStatus::open_quote) {
+              std::string more;
+              bool more_long = false;
+              if (extra >= kMaxRecordLines || !reader.next(more, more_long)) bad("a quoted field is never closed");
+              if (more_long) {
+                bad(fmt::format("a quoted field continues into line {}, longer than {} bytes", reader.number(),
+                                opt.max_line_bytes));
+              }
+              ++extra;
+              record += '\n';
+              record += more;
+              if (record.size() > opt.max_line_bytes) bad("a quoted field is longer than the line limit");
+            }
+            if (!header_checked) {
+              header_checked = true;
+              if (read_header(fields, layout, result.ignored_columns)) continue;
+            }
+            count();
+            out = layout.header ? parse_csv_with_header(fields, layout, opt) : parse_csv_headerless(fields, opt);
+            return true;
+          }
+        }
+      } catch (const RecordError& e) {
+        if (!counted) ++result.records;
+        report(line_no, e.reason);
+      }
+    }
+    return false;
+  }
+
+  HashListImportOptions opt;
+  LineReader reader;
+  std::optional<HashListFormat> format;
+  HashListReadResult result;
   bool header_checked = false;
   CsvLayout layout;
   std::vector<std::string> fields;
   std::string line;
   bool too_long = false;
+};
 
-  auto report = [&](std::size_t line_no, std::string reason) {
-    ++result.bad_line_count;
-    if (!opt.skip_bad) throw Error(fmt::format("line {}: {}", line_no, reason));
-    if (result.bad_lines.size() < opt.max_bad_lines_kept) result.bad_lines.push_back({line_no, std::move(reason)});
-  };
+HashListReader::HashListReader(std::istream& in, const HashListImportOptions& options, std::string_view name)
+    : impl_(std::make_unique<Impl>(in, options, name)) {}
+HashListReader::~HashListReader() = default;
+bool HashListReader::next(BankEntry& entry) { return impl_->next(entry); }
+const HashListReadResult& HashListReader::summary() const { return impl_->result; }
 
-  while (reader.next(line, too_long)) {
-    const std::size_t line_no = reader.number();
-    if (too_long) {
-      ++result.records;
-      report(line_no, fmt::format("line is longer than {} bytes", opt.max_line_bytes));
-      continue;
-    }
-    const auto t = trim(line);
-    if (t.empty() || t.front() == '#') continue;
-    if (!format) format = sniff(t);
-    result.format = *format;
-    bool counted = false;
-    auto count = [&] {
-      ++result.records;
-      counted = true;
-    };
-    try {
-      switch (*format) {
-        case HashListFormat::plain:
-          count();
-          result.entries.push_back(parse_plain(t, opt));
-          break;
-        case HashListFormat::jsonl:
-          count();
-          result.entries.push_back(parse_json_line(t, opt, result.ignored_columns));
-          break;
-        case HashListFormat::csv:
-        case HashListFormat::tsv: {
-          const char delim = *format == HashListFormat::csv ? ',' : '\t';
-          std::string record = line;
-          std::size_t extra = 0;
-          while (split_record(record, delim, fields) == SplitStatus::open_quote) {
-            std::string more;
-            bool more_long = false;
-            if (extra >= kMaxRecordLines || !reader.next(more, more_long)) bad("a quoted field is never closed");
-            if (more_long) {
-              bad(fmt::format("a quoted field continues into line {}, longer than {} bytes", reader.number(),
-                              opt.max_line_bytes));
-            }
-            ++extra;
-            record += '\n';
-            record += more;
-            if (record.size() > opt.max_line_bytes) bad("a quoted field is longer than the line limit");
-          }
-          if (!header_checked) {
-            header_checked = true;
-            if (read_header(fields, layout, result.ignored_columns)) break;
-          }
-          count();
-          result.entries.push_back(layout.header ? parse_csv_with_header(fields, layout, opt)
-                                                 : parse_csv_headerless(fields, opt));
-          break;
-        }
-      }
-    } catch (const RecordError& e) {
-      if (!counted) ++result.records;
-      report(line_no, e.reason);
-    }
-  }
-  if (!format) result.format = opt.format.value_or(HashListFormat::plain);
+HashListReadResult read_hash_list(std::istream& in, const HashListImportOptions& opt, std::string_view name) {
+  HashListReader reader(in, opt, name);
+  std::vector<BankEntry> entries;
+  BankEntry e;
+  while (reader.next(e)) entries.push_back(std::move(e));
+  HashListReadResult result = reader.summary();
+  result.entries = std::move(entries);
   return result;
 }
 

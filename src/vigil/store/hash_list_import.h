@@ -6,6 +6,7 @@
 // that stores only after reading keeps the store unchanged. Formats: docs/banks.md.
 #include <cstddef>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,7 +40,27 @@ struct HashListReadResult {
   std::vector<std::string> ignored_columns;  // CSV/TSV header columns (or JSON keys) not used
 };
 
-// `name` is the file name, used only to pick the format when options.format is not set.
+// Streams the entries of a hash list one by one (memory stays flat for lists of millions).
+class HashListReader {
+ public:
+  // `name` is the file name, used only to pick the format when options.format is not set.
+  HashListReader(std::istream& in, const HashListImportOptions& options, std::string_view name = {});
+  ~HashListReader();
+  HashListReader(const HashListReader&) = delete;
+  HashListReader& operator=(const HashListReader&) = delete;
+
+  // The next good entry; false at the end. A bad record throws vigil::Error ("line N: ...")
+  // unless skip_bad, which records it in summary() and goes on.
+  bool next(BankEntry& entry);
+  // Everything but `entries`, so far: format, records, bad lines, ignored columns.
+  const HashListReadResult& summary() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads a whole list into memory (small lists and tests). `name` as for HashListReader.
 HashListReadResult read_hash_list(std::istream& in, const HashListImportOptions& options, std::string_view name = {});
 
 // Unix seconds from "1700000000" or ISO 8601 ("2020-07-31T18:47:52+0000", "...Z", "2020-07-31").

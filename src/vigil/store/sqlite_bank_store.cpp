@@ -253,6 +253,15 @@ std::vector<Bank> SqliteBankStore::list_banks() {
 }
 
 AddEntriesResult SqliteBankStore::add_entries(std::int64_t bank_id, const std::vector<BankEntry>& entries) {
+  std::size_t next = 0;
+  return add_entries_from(bank_id, [&](BankEntry& e) {
+    if (next == entries.size()) return false;
+    e = entries[next++];
+    return true;
+  });
+}
+
+AddEntriesResult SqliteBankStore::add_entries_from(std::int64_t bank_id, const std::function<bool(BankEntry&)>& next) {
   AddEntriesResult result;
   db_.transaction([&] {
     const Bank bank = require_bank(bank_id);
@@ -269,14 +278,14 @@ AddEntriesResult SqliteBankStore::add_entries(std::int64_t bank_id, const std::v
     auto merge = db_.prepare(
         "UPDATE bank_entries SET quality = ?, labels = ?, source_id = ?, note = ?, changed_version = ? WHERE id = ?");
     std::size_t index = 0;
-    for (const BankEntry& in : entries) {
+    BankEntry e;
+    while (next(e)) {
       ++index;
-      BankEntry e = in;
       try {
         e.value = normalize_entry_value(e.signal_type, e.value);
         validate_entry(e);
       } catch (const Error& err) {
-        throw Error(fmt::format("entry {} of {}: {}", index, entries.size(), err.what()));
+        throw Error(fmt::format("entry {}: {}", index, err.what()));
       }
       const auto type = to_string(e.signal_type);
       // Insert first (most entries are new); a conflict means a duplicate to merge.
@@ -301,7 +310,7 @@ AddEntriesResult SqliteBankStore::add_entries(std::int64_t bank_id, const std::v
       }
       ++result.merged_duplicates;
       find.bind(1, bank_id).bind(2, type).bind(3, e.value);
-      if (!find.step()) throw Error(fmt::format("entry {} of {}: neither inserted nor found", index, entries.size()));
+      if (!find.step()) throw Error(fmt::format("entry {}: neither inserted nor found", index));
       const std::int64_t id = find.column_int(0);
       auto quality = find.column_optional_int(1);
       const auto old_labels = labels_from_json(find.column_text(2));

@@ -35,6 +35,7 @@ class SqliteBankStore final : public BankStore {
   std::vector<Bank> list_banks() override;
 
   AddEntriesResult add_entries(std::int64_t bank_id, const std::vector<BankEntry>& entries) override;
+  AddEntriesResult add_entries_from(std::int64_t bank_id, const std::function<bool(BankEntry&)>& next) override;
   std::optional<BankEntry> find_entry(std::int64_t entry_id) override;
   void set_entry_disabled(std::int64_t entry_id, bool disabled, std::string_view reason) override;
   void set_entry_curation(std::int64_t entry_id, CurationState state) override;
