@@ -290,7 +290,9 @@ bool read_header(const std::vector<std::string>& fields, CsvLayout& layout, std:
   layout.columns = std::move(cols);
   layout.type_from_header = typed;
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (layout.columns[i] == Column::skip && lower(trim(fields[i])) != "entry_id") ignored.emplace_back(trim(fields[i]));
+    if (layout.columns[i] == Column::skip && lower(trim(fields[i])) != "entry_id" && ignored.size() < 50) {
+      ignored.push_back(printable(trim(fields[i]), 64));
+    }
   }
   return true;
 }
