@@ -253,18 +253,6 @@ class HmaApi {
 };
 
 void HmaApi::register_routes(httplib::Server& http) {
-  // ---- hashing
-  http.Get("/h/hash", guarded([this](const httplib::Request& req, httplib::Response& res) {
-             if (!s_.authorize(req, res, kHashRoles)) return;
-             if (!query_param(req, "url")) throw ApiError(400, "missing_parameter", "url is required");
-             send_json(res, 200, hash_url(req));
-           }));
-  http.Post("/h/hash", guarded([this](const httplib::Request& req, httplib::Response& res) {
-              if (!s_.authorize(req, res, kHashRoles)) return;
-              send_json(res, 200, hash_form(req));
-            }));
-
-  // ---- matching
   http.Get("/m/raw_lookup", guarded([this](const httplib::Request& req, httplib::Response& res) {
              if (!s_.authorize(req, res, kHashRoles)) return;
              auto signal = query_param(req, "signal");
@@ -286,6 +274,18 @@ void HmaApi::register_routes(httplib::Server& http) {
              }
              send_json(res, 200, {{"matches", matches}});
            }));
+  // ---- hashing
+  http.Get("/h/hash", guarded([this](const httplib::Request& req, httplib::Response& res) {
+             if (!s_.authorize(req, res, kHashRoles)) return;
+             if (!query_param(req, "url")) throw ApiError(400, "missing_parameter", "url is required");
+             send_json(res, 200, hash_url(req));
+           }));
+  http.Post("/h/hash", guarded([this](const httplib::Request& req, httplib::Response& res) {
+              if (!s_.authorize(req, res, kHashRoles)) return;
+              send_json(res, 200, hash_form(req));
+            }));
+
+  // ---- matching
   http.Get("/m/lookup", guarded([this](const httplib::Request& req, httplib::Response& res) {
              if (!s_.authorize(req, res, kHashRoles)) return;
              const auto banks = parse_banks(req);

@@ -84,9 +84,10 @@ Service::Service(ServiceConfig config, std::unique_ptr<TextSignalSource> text)
     // Path only: queries may carry media URLs; bodies and headers (tokens) are never logged.
     spdlog::info("http {} {} {}", req.method, req.path, res.status);
   });
+  // httplib tries routes in registration order (each a regex): the hot lookup path goes first.
+  register_hma_routes();
   register_ops_routes();
   register_v1_routes();
-  register_hma_routes();
 }
 
 Service::~Service() {
