@@ -71,6 +71,11 @@ TEST(TextScanner, AllowListSuppressesPlainBenignWordsOnlyAndSaysSo) {
   EXPECT_TRUE(disguised.flagged);
 }
 
+TEST(TextScanner, NumbersAloneAreNotLeetspeak) {
+  EXPECT_TRUE(starter().scan("order 74800 shipped, call 0800 555", TextField::post).matches.empty());
+  EXPECT_FALSE(starter().scan("74b00", TextField::username).matches.empty());
+}
+
 TEST(TextScanner, WholeWordTermsDoNotMatchInsideWords) {
   EXPECT_TRUE(starter().scan("roadm4p cpu4ever", TextField::username).matches.empty());
   EXPECT_FALSE(starter().scan("c.p", TextField::username).matches.empty());

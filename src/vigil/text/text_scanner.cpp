@@ -318,6 +318,14 @@ TextScanResult TextScanner::scan(std::string_view text, TextField field) const {
         if (h.from > 0 && is_word_byte(t[h.from - 1])) continue;
         if (h.to < full.text.size() && is_word_byte(t[h.to])) continue;
       }
+      // A hit needs at least one real letter: "74800" is a number, not a disguised "taboo".
+      {
+        bool letter = false;
+        for (std::size_t b = h.from; b < h.to && !letter; ++b) {
+          letter = is_word_byte(static_cast<unsigned char>(full.text[b]));
+        }
+        if (!letter) continue;
+      }
       // Hits at one start come longest first; keep only the longest valid one.
       if (have_last && last_id == h.id && last_from == h.from) continue;
       have_last = true;
@@ -399,6 +407,9 @@ TextScanResult TextScanner::scan(std::string_view text, TextField field) const {
     result.matches.push_back(TextMatch{"age " + std::to_string(a.age), sc.age_category,
                                        norm.light.original_start(a.start), norm.light.original_end(a.end),
                                        sc.age_minor_weight, false});
+  }
+  if (listed_ages > kMaxListedMatches) {
+    result.notes.push_back(std::to_string(listed_ages - kMaxListedMatches) + " further age mentions not listed");
   }
   if (minor_age) {
     auto [it, inserted] = miss.try_emplace(sc.age_category, 1.0);
