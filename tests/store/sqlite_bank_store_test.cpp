@@ -315,6 +315,17 @@ TEST_F(SqliteBankStoreTest, RefusesAStoreFromANewerVersionAndLeavesItUnchanged) 
   EXPECT_EQ(st.column_text(0), "kept");
 }
 
+// A default std::string_view has a null data(); it must still bind as '' (found via disabled_reason).
+TEST(SqliteBankStoreFile, AnEmptyStringViewBindsAsEmptyTextNotNull) {
+  SqliteDatabase db(":memory:");
+  db.exec("CREATE TABLE t (v TEXT)");
+  db.prepare("INSERT INTO t (v) VALUES (?)").bind(1, std::string_view()).run();
+  auto st = db.prepare("SELECT v IS NULL, v FROM t");
+  ASSERT_TRUE(st.step());
+  EXPECT_EQ(st.column_int(0), 0);
+  EXPECT_EQ(st.column_text(1), "");
+}
+
 TEST(SqliteBankStoreFile, AFileThatIsNotADatabaseIsAClearError) {
   TempDir dir;
   const auto path = dir.path() / "vigil.db";

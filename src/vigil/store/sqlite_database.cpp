@@ -32,7 +32,9 @@ SqliteStatement& SqliteStatement::bind(int index, double value) {
   return *this;
 }
 SqliteStatement& SqliteStatement::bind(int index, std::string_view text) {
-  VIGIL_SQLITE_BIND(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+  // An empty std::string_view may have a null data(), which SQLite would bind as NULL, not ''.
+  VIGIL_SQLITE_BIND(sqlite3_bind_text64(stmt_, index, text.data() ? text.data() : "", text.size(), SQLITE_TRANSIENT,
+                                        SQLITE_UTF8));
   return *this;
 }
 SqliteStatement& SqliteStatement::bind_blob(int index, const void* data, std::size_t size) {
