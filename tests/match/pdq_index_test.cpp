@@ -99,22 +99,22 @@ TEST_P(PdqIndexRecall, UniformDataMatchesBruteForce) {
   std::mt19937_64 rng(1000 + GetParam());
   std::vector<Hash256> data;
   for (int i = 0; i < 20000; ++i) data.push_back(random_hash(rng));
-  const auto qs = queries_for(data, 300, rng);
+  const auto qs = queries_for(data, 100, rng);
   const auto index = PdqIndex::build(data, {GetParam()});
   const auto hits = check_against_brute_force(data, qs, index, {0, 1, 15, 16, 31, 32, 40, 63});
-  EXPECT_GT(hits, 300u);  // the near-duplicate queries must actually find things
+  EXPECT_GT(hits, 100u);  // the near-duplicate queries must actually find things
 }
 
 TEST_P(PdqIndexRecall, ClusteredDataMatchesBruteForce) {
   std::mt19937_64 rng(2000 + GetParam());
-  const auto data = clustered(30000, rng);
-  const auto qs = queries_for(data, 300, rng);
+  const auto data = clustered(20000, rng);
+  const auto qs = queries_for(data, 100, rng);
   const auto index = PdqIndex::build(data, {GetParam()}, 2);
   const auto hits = check_against_brute_force(data, qs, index, {0, 10, 31, 47});
-  EXPECT_GT(hits, 300u);
+  EXPECT_GT(hits, 100u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Chunks, PdqIndexRecall, ::testing::Values(11, 12, 16, 21, 32, 64));
+INSTANTIATE_TEST_SUITE_P(Chunks, PdqIndexRecall, ::testing::Values(12, 16, 21, 32, 64));
 
 std::vector<Hash256> read_hash_list(const std::string& path) {
   std::ifstream in(path);

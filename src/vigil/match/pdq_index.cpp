@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "vigil/common/error.h"
 
@@ -138,6 +139,7 @@ void parallel_for(std::size_t n, int threads, Fn&& fn) {
 PdqIndex::PdqIndex() = default;
 
 PdqIndex PdqIndex::build(std::span<const Hash256> hashes, PdqIndexParams params, int threads) {
+  if (params.chunks == 0) params.chunks = PdqIndexParams::auto_chunks(hashes.size());
   const auto layout = layout_for(params.chunks);
   for (const auto& c : layout) {
     if (c.bits > kMaxChunkBits) throw Error(fmt::format("PDQ index: {} chunks give substrings over 24 bits", params.chunks));
@@ -281,33 +283,37 @@ void PdqIndex::search(const Hash256& query, int radius, std::vector<PdqHit>& out
 
   thread_local std::vector<std::uint32_t> cand;
   thread_local std::vector<PdqHit> hits;
+  thread_local std::vector<std::pair<const std::uint32_t*, const std::uint32_t*>> buckets;  // (offsets + key, ids)
   cand.clear();
   hits.clear();
+  buckets.clear();
   const auto q = query.words();
+  // Phase 1: every bucket to probe (its offsets prefetched: large tables do not fit in cache).
   for (const auto& c : chunk_) {
     const std::uint32_t key = extract_bits(q.data(), c.start, c.bits);
-    auto take = [&](std::uint32_t k) {
-      const std::uint32_t b = c.offsets[k];
-      const std::uint32_t e = c.offsets[k + 1];
-      cand.insert(cand.end(), c.ids + b, c.ids + e);
+    auto probe = [&](std::uint32_t k) {
+      __builtin_prefetch(c.offsets + k);
+      buckets.emplace_back(c.offsets + k, c.ids);
     };
-    take(key);
+    probe(key);
     if (t >= 1) {
       for (int i = 0; i < c.bits; ++i) {
         const std::uint32_t k1 = key ^ (1u << i);
-        take(k1);
+        probe(k1);
         if (t >= 2) {
           for (int j = i + 1; j < c.bits; ++j) {
             const std::uint32_t k2 = k1 ^ (1u << j);
-            take(k2);
+            probe(k2);
             if (t >= 3) {
-              for (int l = j + 1; l < c.bits; ++l) take(k2 ^ (1u << l));
+              for (int l = j + 1; l < c.bits; ++l) probe(k2 ^ (1u << l));
             }
           }
         }
       }
     }
   }
+  // Phase 2: gather the candidate positions (bucket k lists ids[offsets[k] .. offsets[k + 1])).
+  for (const auto& [off, ids] : buckets) cand.insert(cand.end(), ids + off[0], ids + off[1]);
   verify(hashes_, cand.data(), cand.size(), q.data(), radius, hits);
   // A hash within the radius is found once per substring that is within the flip budget:
   // keep one of each.

@@ -12,7 +12,7 @@
 // Either way the answer is exactly the set of positions within the radius.
 //
 // Memory: 32 bytes per hash + 4 bytes per hash per chunk + 4 * 2^bits per chunk.
-// Default 16 chunks of 16 bits: 96 bytes per entry plus 4 MiB.
+// 16 chunks of 16 bits: 96 bytes per entry plus 4 MiB; 12 chunks: 80 bytes per entry plus 134 MiB.
 //
 // The whole index is one flat blob (serialize()/from_blob()), so a snapshot file can be
 // memory-mapped and used in place. Thread-safe for concurrent searches.
@@ -27,9 +27,14 @@
 namespace vigil::match {
 
 struct PdqIndexParams {
-  // Number of substrings (11..64; 256/chunks bits each, at most 24 bits). 16 x 16 bits is the
-  // measured best for radius 31 from 1M to 10M entries (docs/matching.md).
-  int chunks = 16;
+  // Number of substrings, 11..64 (256/chunks bits each, at most 24 bits), or 0 for automatic:
+  // 16 x 16 bits below kLargeIndex hashes, 12 x 21-22 bits from there on (measured, see
+  // docs/matching.md: 16 x 16 keeps its 4 MiB of offsets in cache and probes 272 buckets for
+  // radius 31; with millions of entries its buckets grow long, and 12 x 21 verifies 3x fewer
+  // candidates for 2872 probes and 134 MiB of offsets).
+  int chunks = 0;
+  static constexpr std::size_t kLargeIndex = 4'000'000;
+  static int auto_chunks(std::size_t n) { return n >= kLargeIndex ? 12 : 16; }
 };
 
 struct PdqHit {
