@@ -6,8 +6,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <climits>
-#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <set>
