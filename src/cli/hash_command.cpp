@@ -35,7 +35,7 @@ using media::PdqMode;
 struct HashCommandOptions {
   std::vector<std::string> paths;
   unsigned threads = 0;  // 0: all cores
-  PdqMode mode = PdqMode::reference;
+  std::string mode_name = "reference";
   bool dihedral = false;
   bool exif_orient = false;
   bool json = false;
@@ -46,7 +46,7 @@ struct HashCommandOptions {
   std::uint64_t max_pixels = media::DecodeLimits{}.max_pixels;
   int max_dimension = media::DecodeLimits{}.max_dimension;
   double max_decode_seconds = media::DecodeLimits{}.max_decode_seconds;
-  bool progress = true;
+  bool no_progress = false;
 };
 
 // "64M", "1g", "4096" -> bytes. Throws vigil::Error naming the problem.
@@ -164,7 +164,7 @@ class Progress {
 
 int run_hash(const HashCommandOptions& opts) {
   media::HashOptions hash_options;
-  hash_options.mode = opts.mode;
+  hash_options.mode = opts.mode_name == "fast" ? PdqMode::fast : PdqMode::reference;
   hash_options.dihedral = opts.dihedral;
   hash_options.exif_orient = opts.exif_orient;
   if (!opts.max_file_size.empty()) hash_options.limits.max_file_bytes = parse_byte_size(opts.max_file_size);
@@ -188,7 +188,7 @@ int run_hash(const HashCommandOptions& opts) {
     std::fputc('\n', out);
   }
 
-  Progress progress(entries.size(), opts.progress);
+  Progress progress(entries.size(), !opts.no_progress);
   std::size_t failed = 0;
   std::size_t below_quality = 0;
 
@@ -256,12 +256,12 @@ const CommandRegistrar registrar{{"hash", "Hash image files: PDQ, quality, MD5, 
   app.add_option("-j,--jobs", opts->threads, "Hashing threads (default: all cores)")
       ->check(CLI::Range(1u, 1024u))
       ->type_name("N");
-  app.add_option("--mode", opts->mode,
+  app.add_option("--mode", opts->mode_name,
                  "reference: bit-compatible with Meta's pdq-photo-hasher; fast: shrink-on-load decode, a few bits "
                  "from reference")
-      ->transform(CLI::CheckedTransformer(std::map<std::string, PdqMode>{{"reference", PdqMode::reference},
-                                                                         {"fast", PdqMode::fast}}))
-      ->default_str("reference");
+      ->check(CLI::IsMember({"reference", "fast"}))
+      ->capture_default_str()
+      ->type_name("MODE");
   app.add_flag("--dihedral", opts->dihedral,
                "Add a 'dihedral' column: the 8 dihedral PDQ hashes (original, rot90, rot180, rot270, flipx, flipy, "
                "flip+1, flip-1), comma-separated (a JSON array with --json)");
@@ -292,7 +292,7 @@ const CommandRegistrar registrar{{"hash", "Hash image files: PDQ, quality, MD5, 
       ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str()
       ->type_name("SECONDS");
-  app.add_flag("!--no-progress", opts->progress, "Never show the progress line (shown on a terminal only)");
+  app.add_flag("--no-progress", opts->no_progress, "Never show the progress line (shown on a terminal only)");
   app.footer(
       "Output: a header line, then one TSV row per image: path, pdq (64 hex digits), quality (0-100), md5, sha1, "
       "sha256, width, height (of the decoded image). Tabs, newlines and backslashes in paths are escaped as \\t, "
