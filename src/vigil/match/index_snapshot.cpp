@@ -224,7 +224,7 @@ IndexData read_snapshot(const std::filesystem::path& path) {
       case kBanks:
         if (len % 16) throw Error(fmt::format("index snapshot {}: bad bank section", where));
         data.banks.resize(len / 16);
-        std::memcpy(data.banks.data(), p, len);
+        if (len > 0) std::memcpy(data.banks.data(), p, len);  // an empty vector's data() may be null
         break;
       case kLabels: {
         Cursor c(p, len);
@@ -241,12 +241,12 @@ IndexData read_snapshot(const std::filesystem::path& path) {
       case kPdqMeta:
         if (len % sizeof(EntryMeta)) throw Error(fmt::format("index snapshot {}: bad PDQ entry section", where));
         data.pdq_meta.resize(len / sizeof(EntryMeta));
-        std::memcpy(data.pdq_meta.data(), p, len);
+        if (len > 0) std::memcpy(data.pdq_meta.data(), p, len);
         break;
       case kExact:
         if (len % sizeof(ExactEntry)) throw Error(fmt::format("index snapshot {}: bad digest section", where));
         data.exact_entries.resize(len / sizeof(ExactEntry));
-        std::memcpy(data.exact_entries.data(), p, len);
+        if (len > 0) std::memcpy(data.exact_entries.data(), p, len);
         break;
       case kPdqIndex:
         try {
