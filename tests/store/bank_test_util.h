@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by the bank store tests: a per-test temp folder and benign sample values.
 #include <gtest/gtest.h>
+
+#include "common/temp_dir.h"
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,26 +12,7 @@
 
 namespace vigil::store::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("vigil-h3-" + std::to_string(::getpid()) + "-" + info->test_suite_name() + "-" + info->name());
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using vigil::testing::TempDir;
 
 // A distinct valid value of the type, derived from n (not a hash of anything).
 inline std::string sample_value(SignalType type, int n) {
