@@ -9,6 +9,8 @@ find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(ICU REQUIRED COMPONENTS uc i18n data)
 pkg_check_modules(VIPS REQUIRED IMPORTED_TARGET vips-cpp)
+find_package(JPEG REQUIRED)  # reference-mode JPEG decoding uses libjpeg-turbo directly
+pkg_check_modules(GDKPIXBUF REQUIRED IMPORTED_TARGET gdk-pixbuf-2.0)  # its BMP loader (libvips 8.14 has none)
 pkg_check_modules(HYPERSCAN REQUIRED IMPORTED_TARGET libhs)
 pkg_check_modules(TOMLPP REQUIRED IMPORTED_TARGET tomlplusplus)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
