@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "batch_failure.h"
 #include "command.h"
 #include "file_walk.h"
 #include "ordered_parallel.h"
@@ -199,15 +200,7 @@ int run_hash(const HashCommandOptions& opts) {
       r.error = entry.error;
       return r;
     }
-    try {
-      r.hashes = media::hash_image_file(entry.path, hash_options);
-    } catch (const Error& e) {
-      r.error = e.what();
-    } catch (const std::bad_alloc&) {
-      r.error = "out of memory while decoding";
-    } catch (const std::exception& e) {
-      r.error = e.what();
-    }
+    r.error = batch_failure([&] { r.hashes = media::hash_image_file(entry.path, hash_options); });
     return r;
   };
   const std::function<void(std::size_t, FileResult&)> emit = [&](std::size_t i, FileResult& r) {

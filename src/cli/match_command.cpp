@@ -22,6 +22,7 @@
 
 #include <fmt/format.h>
 
+#include "batch_failure.h"
 #include "command.h"
 #include "file_walk.h"
 #include "ordered_parallel.h"
@@ -209,7 +210,7 @@ int run_match(const MatchCommandOptions& opts) {
         r.error = entries[i].error;
         return r;
       }
-      try {
+      r.error = batch_failure([&] {
         const auto h = media::hash_image_file(entries[i].path, hash_options);
         match::Query q;
         q.signals = {{SignalType::pdq, h.pdq.to_hex()},
@@ -219,13 +220,7 @@ int run_match(const MatchCommandOptions& opts) {
         q.pdq_quality = h.quality;
         q.pdq_dihedral = h.dihedral;
         r.result = matcher.match(q);
-      } catch (const Error& e) {
-        r.error = e.what();
-      } catch (const std::bad_alloc&) {
-        r.error = "out of memory while decoding";
-      } catch (const std::exception& e) {
-        r.error = e.what();
-      }
+      });
       return r;
     };
     const std::function<void(std::size_t, FileResult&)> emit = [&](std::size_t i, FileResult& r) {
