@@ -50,6 +50,13 @@ BmpSize bmp_size(std::span<const std::uint8_t> b) {
 }
 
 BmpImage decode_bmp(std::span<const std::uint8_t> bytes) {
+  bmp_size(bytes);  // the header must be sane before gdk-pixbuf sees it
+  // gdk-pixbuf buffers everything up to the pixel data offset: an offset past the end of the
+  // file would make it allocate up to 4 GiB before noticing (found by the fuzzer).
+  const auto offset = static_cast<std::uint32_t>(le32(&bytes[10]));
+  if (offset > bytes.size() || offset < 14 + static_cast<std::uint32_t>(le32(&bytes[14]))) {
+    fail("pixel data offset " + std::to_string(offset) + " is outside the file");
+  }
   GError* error = nullptr;
   std::unique_ptr<GdkPixbufLoader, LoaderUnref> loader(gdk_pixbuf_loader_new_with_type("bmp", &error));
   if (!loader) {
