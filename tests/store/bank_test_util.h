@@ -6,13 +6,25 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
+#include "vigil/common/error.h"
 #include "vigil/store/bank.h"
 
 namespace vigil::store::testing {
 
 using vigil::testing::TempDir;
+
+// The message of the vigil::Error that fn throws, or "(no error)".
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 // A distinct valid value of the type, derived from n (not a hash of anything).
 inline std::string sample_value(SignalType type, int n) {

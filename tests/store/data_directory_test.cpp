@@ -13,14 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::TempDir;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(DataDirectory, CreatesAPrivateDirectoryOnlyWhenAsked) {
   TempDir tmp;

@@ -34,14 +34,7 @@ HashListReadResult read_file(const std::string& name, HashListImportOptions opt 
   return read_hash_list(in, opt, name);
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 TEST(HashListImport, PlainListWithQualitiesTypesCommentsAndUppercase) {
   const auto r = read_file("plain_mixed.txt");

@@ -18,14 +18,7 @@ using testing::make_entry;
 using testing::sample_value;
 using testing::TempDir;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using testing::error_of;
 
 class SqliteBankStoreTest : public ::testing::Test {
  protected:
