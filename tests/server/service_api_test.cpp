@@ -1,5 +1,8 @@
 // The /v1 events and cases API, authentication, bad input and the operations endpoints, against
 // an in-process service on 127.0.0.1.
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "service_fixture.h"
@@ -271,7 +274,14 @@ TEST_F(ServiceApiTest, OperationsEndpoints) {
   json e = event("m1", "account.name_changed", "a");
   e["username"] = "someone";
   svc.wait_event(post_event(e)["id"].get<std::int64_t>());
+  // The worker counts an event just after committing its outcome, so a scrape right after the
+  // event reads as done may come a moment early: metrics are eventually consistent. Poll briefly.
   auto m = svc.client().Get("/metrics");
+  for (int i = 0; i < 200 && m && m->body.find("vigil_events_processed_total{") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    m = svc.client().Get("/metrics");
+  }
+  ASSERT_TRUE(m);
   ASSERT_EQ(m->status, 200);
   for (const char* needle :
        {"vigil_events_accepted_total{type=\"account.name_changed\"} 1",
