@@ -17,7 +17,7 @@ namespace vigil::match {
 namespace {
 
 constexpr std::uint64_t kMagic = 0x504e534c49474956ull;  // "VIGILSNP" little-endian
-constexpr std::uint64_t kFormatVersion = 1;
+constexpr std::uint64_t kFormatVersion = 2;  // 2: PDQ index blob "PDQIDX02" (64-byte header)
 constexpr std::size_t kHeaderBytes = 32;
 enum Tag : std::uint64_t { kBanks = 1, kLabels = 2, kPdqMeta = 3, kExact = 4, kPdqIndex = 5 };
 
@@ -250,7 +250,7 @@ IndexData read_snapshot(const std::filesystem::path& path) {
         break;
       case kPdqIndex:
         try {
-          data.pdq = PdqIndex::from_blob({reinterpret_cast<const std::byte*>(p), len}, owner);
+          data.pdq = PdqIndex::from_blob({reinterpret_cast<const std::byte*>(p), len});
         } catch (const Error& e) {
           throw Error(fmt::format("index snapshot {}: {}", where, e.what()));
         }

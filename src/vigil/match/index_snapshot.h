@@ -1,9 +1,9 @@
 #pragma once
 // The matcher's immutable base index (IndexData) and its snapshot file.
 //
-// Snapshot format (little-endian, every section 8-byte aligned so the PDQ tables are used in
-// place from a read-only memory mapping):
-//   header: "VIGILSNP" | format version (1) | payload bytes | checksum of the payload
+// Snapshot format (little-endian, every section 8-byte aligned; the file is memory-mapped while
+// it is read and every section is copied out, the PDQ index into huge-page memory):
+//   header: "VIGILSNP" | format version (2) | payload bytes | checksum of the payload
 //   payload: sections [tag u64][length u64][data, zero-padded to 8 bytes]:
 //     1 banks        (bank id i64, bank version i64) pairs: the store state the data reflects
 //     2 label sets   u32 count, then per set u32 n and n x (u32 length, bytes)

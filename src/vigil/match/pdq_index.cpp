@@ -10,12 +10,15 @@
 #include <utility>
 
 #include "vigil/common/error.h"
+#include "vigil/common/huge_page_buffer.h"
 
 namespace vigil::match {
 namespace {
 
-constexpr std::uint64_t kBlobMagic = 0x3130584449514450ull;  // "PDQIDX01" little-endian
-constexpr std::size_t kHeaderWords = 3;                      // magic, size, chunks
+constexpr std::uint64_t kBlobMagic = 0x3230584449514450ull;  // "PDQIDX02" little-endian
+// magic, size, chunks, then zeros: 64 bytes, so that with the blob 64-byte aligned no 32-byte
+// hash straddles two cache lines (one random read per candidate, not two).
+constexpr std::size_t kHeaderWords = 8;
 constexpr int kMaxChunkBits = 24;
 constexpr int kMaxFlips = 3;
 
@@ -146,12 +149,12 @@ PdqIndex PdqIndex::build(std::span<const Hash256> hashes, PdqIndexParams params,
   }
   const std::size_t n = hashes.size();
   if (n >= 0xffffffffull) throw Error(fmt::format("PDQ index: too many hashes ({}), at most 4294967294", n));
-  auto storage = std::make_shared<std::vector<std::uint64_t>>(blob_bytes(layout, n) / 8, 0);
-  std::uint64_t* words = storage->data();
+  auto storage = std::make_shared<HugePageBuffer>(blob_bytes(layout, n));
+  auto* words = reinterpret_cast<std::uint64_t*>(storage->data());
   words[0] = kBlobMagic;
   words[1] = n;
   words[2] = static_cast<std::uint64_t>(params.chunks);
-  auto* base = reinterpret_cast<std::byte*>(words);
+  std::byte* base = storage->data();
   if (n) std::memcpy(base + kHeaderWords * 8, hashes.data(), n * sizeof(Hash256));
 
   std::vector<std::size_t> chunk_offset;
@@ -178,16 +181,18 @@ PdqIndex PdqIndex::build(std::span<const Hash256> hashes, PdqIndexParams params,
 
   PdqIndex index;
   index.owner_ = storage;
-  index.attach({base, storage->size() * 8});
+  index.attach({base, storage->size()});
   return index;
 }
 
-PdqIndex PdqIndex::from_blob(std::span<const std::byte> blob, std::shared_ptr<const void> owner) {
-  if (reinterpret_cast<std::uintptr_t>(blob.data()) % 8 != 0) throw Error("PDQ index data is not 8-byte aligned");
+PdqIndex PdqIndex::from_blob(std::span<const std::byte> blob) {
   if (blob.size() < kHeaderWords * 8) throw Error("PDQ index data is truncated (no header)");
   std::uint64_t header[kHeaderWords];
   std::memcpy(header, blob.data(), sizeof header);
   if (header[0] != kBlobMagic) throw Error("PDQ index data has a wrong magic number");
+  for (std::size_t i = 3; i < kHeaderWords; ++i) {
+    if (header[i] != 0) throw Error("PDQ index data has a bad header (reserved words not zero)");
+  }
   if (header[2] < 11 || header[2] > 64) throw Error(fmt::format("PDQ index data has a bad chunk count {}", header[2]));
   if (header[1] >= 0xffffffffull) throw Error("PDQ index data has an impossible entry count");
   const auto layout = layout_for(static_cast<int>(header[2]));
@@ -199,9 +204,11 @@ PdqIndex PdqIndex::from_blob(std::span<const std::byte> blob, std::shared_ptr<co
   if (blob.size() != expected) {
     throw Error(fmt::format("PDQ index data has {} bytes, its header needs {}", blob.size(), expected));
   }
+  auto storage = std::make_shared<HugePageBuffer>(blob.size());
+  std::memcpy(storage->data(), blob.data(), blob.size());
   PdqIndex index;
-  index.owner_ = std::move(owner);
-  index.attach(blob);
+  index.owner_ = storage;
+  index.attach({storage->data(), storage->size()});
   index.validate();
   return index;
 }
@@ -249,12 +256,28 @@ void PdqIndex::validate() const {
   }
 }
 
+// Flip budget of each chunk for a radius (the generalised pigeonhole principle): with
+// radius = m * a + b (0 <= b < m) and m chunks, a hash within the radius is within a bits of the
+// query on one of any b + 1 chunks, or within a - 1 bits on one of the other m - b - 1 (else the
+// distances would add up to at least (b + 1)(a + 1) + (m - b - 1) a = radius + 1). The budget a
+// goes to the b + 1 shortest chunks (the last ones), a - 1 (possibly -1: not probed) to the rest.
+// For 16 chunks and radius 31 that is 1 flip everywhere; for 12 chunks, 2 flips on eight and 1 on
+// the four 22-bit ones, 1,944 probes instead of 2,872.
+std::vector<int> PdqIndex::flip_budgets(int radius) const {
+  std::vector<int> budget(chunk_.size(), -1);
+  if (radius < 0 || chunks_ == 0) return budget;
+  const int m = chunks_;
+  const int a = radius / m;
+  const int b = radius % m;
+  for (int c = 0; c < m; ++c) budget[static_cast<std::size_t>(c)] = c >= m - b - 1 ? a : a - 1;
+  return budget;
+}
+
 std::size_t PdqIndex::probes_for_radius(int radius) const {
-  if (radius < 0 || chunks_ == 0) return 0;
-  const int t = radius / chunks_;
+  const auto budget = flip_budgets(radius);
   std::size_t probes = 0;
-  for (const auto& c : chunk_) {
-    for (int k = 0; k <= t; ++k) probes += binom(c.bits, k);
+  for (std::size_t c = 0; c < chunk_.size(); ++c) {
+    for (int k = 0; k <= budget[c]; ++k) probes += binom(chunk_[c].bits, k);
   }
   return probes;
 }
@@ -270,13 +293,13 @@ void PdqIndex::scan(const Hash256& query, int radius, std::vector<PdqHit>& out) 
 
 void PdqIndex::search(const Hash256& query, int radius, std::vector<PdqHit>& out) const {
   if (radius < 0 || size_ == 0) return;
-  const int t = radius / chunks_;
+  const auto budget = flip_budgets(radius);
   // Cost model: one probe ~ one random access; expected candidates ~ probes * n / 2^bits random
   // accesses; a linear scan reads n hashes sequentially (counted as 1/4 of a random access each).
-  bool use_scan = t > kMaxFlips;
+  bool use_scan = *std::max_element(budget.begin(), budget.end()) > kMaxFlips;
   if (!use_scan) {
     const double probes = static_cast<double>(probes_for_radius(radius));
-    const double per_bucket = static_cast<double>(size_) / static_cast<double>(std::size_t{1} << chunk_[0].bits);
+    const double per_bucket = static_cast<double>(size_) / static_cast<double>(std::size_t{1} << chunk_.back().bits);
     use_scan = probes * (1.0 + per_bucket) > static_cast<double>(size_) / 4.0 + 64.0;
   }
   if (use_scan) return scan(query, radius, out);
@@ -289,7 +312,10 @@ void PdqIndex::search(const Hash256& query, int radius, std::vector<PdqHit>& out
   buckets.clear();
   const auto q = query.words();
   // Phase 1: every bucket to probe (its offsets prefetched: large tables do not fit in cache).
-  for (const auto& c : chunk_) {
+  for (std::size_t ci = 0; ci < chunk_.size(); ++ci) {
+    const auto& c = chunk_[ci];
+    const int t = budget[ci];
+    if (t < 0) continue;
     const std::uint32_t key = extract_bits(q.data(), c.start, c.bits);
     auto probe = [&](std::uint32_t k) {
       __builtin_prefetch(c.offsets + k);

@@ -4,18 +4,21 @@
 // Multi-index hashing (Norouzi et al.) with flat arrays: the 256 bits are cut into `chunks`
 // substrings of 256/chunks bits (the first 256 % chunks ones one bit longer). For each substring
 // a counting-sorted table maps every substring value to the positions whose hash has it
-// (CSR: offsets[2^bits + 1], ids[n]). A query within radius r is, by pigeonhole, within
-// floor(r / chunks) bits of some indexed hash on at least one substring, so probing every value
-// within that many bit flips of each query substring finds every answer; candidates are verified
+// (CSR: offsets[2^bits + 1], ids[n]). A hash within radius r = chunks * a + b of the query is, by
+// the generalised pigeonhole principle, within a bits of it on one of b + 1 chosen substrings or
+// within a - 1 bits on one of the others, so probing every value within those bit flips of each
+// query substring finds every answer; candidates are verified
 // with a full 256-bit popcount distance (prefetched, hardware popcnt when the CPU has it).
 // When the probe count would exceed a linear scan's cost (large radius), it scans linearly instead.
 // Either way the answer is exactly the set of positions within the radius.
 //
-// Memory: 32 bytes per hash + 4 bytes per hash per chunk + 4 * 2^bits per chunk.
+// Memory: 32 bytes per hash + 4 bytes per hash per chunk + 4 * 2^bits per chunk (+ a 64-byte header).
 // 16 chunks of 16 bits: 96 bytes per entry plus 4 MiB; 12 chunks: 80 bytes per entry plus 134 MiB.
 //
-// The whole index is one flat blob (serialize()/from_blob()), so a snapshot file can be
-// memory-mapped and used in place. Thread-safe for concurrent searches.
+// The whole index is one flat blob (blob()/from_blob()), 64-byte aligned in memory that asks for
+// transparent huge pages (vigil::HugePageBuffer): candidate verification is one random read per
+// candidate, and with 4 KiB pages most of those reads also miss the TLB (measured: about half the
+// query time at 1M entries). Thread-safe for concurrent searches.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -49,10 +52,10 @@ class PdqIndex {
   // 2^32 - 1 hashes. `threads` > 1 builds the substring tables in parallel.
   static PdqIndex build(std::span<const Hash256> hashes, PdqIndexParams params = {}, int threads = 1);
 
-  // Uses a serialized blob in place (e.g. a memory-mapped file region, 8-byte aligned); `owner`
-  // keeps it alive. Validates the structure fully (sizes, offsets, ids in range) and throws
+  // Copies a serialized blob (e.g. a memory-mapped snapshot section) into its own huge-page
+  // memory, then validates the structure fully (sizes, offsets, ids in range) and throws
   // vigil::Error naming the first problem, so a corrupt blob can never cause an out-of-bounds read.
-  static PdqIndex from_blob(std::span<const std::byte> blob, std::shared_ptr<const void> owner);
+  static PdqIndex from_blob(std::span<const std::byte> blob);
   // The blob from_blob() accepts (the index's own storage, no copy).
   std::span<const std::byte> blob() const { return blob_; }
 
@@ -72,6 +75,8 @@ class PdqIndex {
 
   // Probes one search makes at this radius (sum over chunks of the values within the flip budget).
   std::size_t probes_for_radius(int radius) const;
+  // Bits each chunk is probed within at this radius (-1: not probed); see pdq_index.cpp.
+  std::vector<int> flip_budgets(int radius) const;
 
  private:
   struct Chunk {
