@@ -1,0 +1,350 @@
+#include "vigil/media/review_preview.h"
+
+#include <vips/vips.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <new>
+#include <string>
+
+#include "vigil/common/error.h"
+#include "vigil/media/bmp_reader.h"
+#include "vigil/media/image_decoder.h"
+
+namespace vigil::media {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Output rows pulled through the decode pipeline per request; the decode deadline is checked
+// between requests.
+constexpr int kStripRows = 16;
+
+// Owns one reference to a libvips image.
+class Image {
+ public:
+  Image() = default;
+  ~Image() { reset(); }
+  Image(const Image&) = delete;
+  Image& operator=(const Image&) = delete;
+  Image(Image&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
+  Image& operator=(Image&& o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = o.p_;
+      o.p_ = nullptr;
+    }
+    return *this;
+  }
+  VipsImage* get() const { return p_; }
+  VipsImage** out() {
+    reset();
+    return &p_;
+  }
+  void reset() {
+    if (p_ != nullptr) g_object_unref(p_);
+    p_ = nullptr;
+  }
+
+ private:
+  VipsImage* p_ = nullptr;
+};
+
+// The last line of libvips's error log (the error that stopped this operation), printable
+// characters only, bounded.
+std::string vips_reason() {
+  char* raw = vips_error_buffer_copy();
+  std::string text = raw != nullptr ? raw : "";
+  g_free(raw);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  const auto nl = text.rfind('\n');
+  if (nl != std::string::npos) text = text.substr(nl + 1);
+  std::string out;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+  }
+  if (out.size() > 300) out = out.substr(0, 300) + "...";
+  return out.empty() ? "unknown libvips error" : out;
+}
+
+[[noreturn]] void fail(ImageFormat format, const char* stage) {
+  throw Error("cannot " + std::string(stage) + " " + std::string(format_name(format)) + " image: " + vips_reason());
+}
+
+void check_limits(int width, int height, const DecodeLimits& limits) {
+  if (width <= 0 || height <= 0) throw Error("image has no pixels");
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  if (width > limits.max_dimension || height > limits.max_dimension) {
+    throw Error("image is " + size + " pixels, a side over the limit of " + std::to_string(limits.max_dimension));
+  }
+  const std::uint64_t pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
+  if (pixels > limits.max_pixels) {
+    throw Error("image is " + size + " = " + std::to_string(pixels) + " pixels, over the limit of " +
+                std::to_string(limits.max_pixels) + " (decompression bomb?)");
+  }
+}
+
+Clock::time_point deadline_from(const DecodeLimits& limits) {
+  const double seconds = std::clamp(limits.max_decode_seconds, 0.0, 1e6);
+  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+void check_deadline(Clock::time_point deadline, const DecodeLimits& limits) {
+  if (Clock::now() > deadline) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", limits.max_decode_seconds);
+    throw Error(std::string("decoding took longer than the time limit (") + seconds + " s)");
+  }
+}
+
+// Opens the image lazily (header only) with the one loader for its format (the others stay
+// blocked, see initialize_decoder). `shrink` > 1 asks JPEG for DCT-domain shrink-on-load.
+// Every loader reads the first page/frame only by default.
+Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, int shrink) {
+  void* data = const_cast<std::uint8_t*>(bytes.data());  // libvips only reads the buffer
+  const std::size_t size = bytes.size();
+  // libjpeg reports corrupt entropy data only as warnings, so JPEG fails on warnings.
+  const VipsFailOn fail_on = format == ImageFormat::jpeg ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
+  const VipsAccess access = VIPS_ACCESS_SEQUENTIAL;
+  Image image;
+  int status = -1;
+  switch (format) {
+    case ImageFormat::jpeg:
+      status = vips_jpegload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, "shrink",
+                                    std::max(shrink, 1), nullptr);
+      break;
+    case ImageFormat::png:
+      status = vips_pngload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
+      break;
+    case ImageFormat::webp:
+      status = vips_webpload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
+      break;
+    case ImageFormat::gif:
+      status = vips_gifload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
+      break;
+    case ImageFormat::tiff:
+      status = vips_tiffload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
+      break;
+    case ImageFormat::heif:
+      status = vips_heifload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
+      break;
+    case ImageFormat::bmp:
+    case ImageFormat::unknown:
+      throw Error("not a supported image format (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)");
+  }
+  if (status != 0) fail(format, "decode");
+  return image;
+}
+
+int orientation_of(VipsImage* image) {
+  int orientation = 1;
+  if (vips_image_get_typeof(image, VIPS_META_ORIENTATION) != 0 &&
+      vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation) != 0) {
+    vips_error_clear();
+    orientation = 1;
+  }
+  return (orientation >= 1 && orientation <= 8) ? orientation : 1;
+}
+
+// Largest JPEG shrink-on-load factor (1, 2, 4, 8) that still leaves the longer side at least
+// `max_side`, so that the final downscale has full detail to work from (and then blurs it).
+int jpeg_shrink_for(int width, int height, int max_side) {
+  const int longer = std::max(width, height);
+  int shrink = 1;
+  while (shrink < 8 && longer / (shrink * 2) >= max_side) shrink *= 2;
+  return shrink;
+}
+
+// Any decoded image -> one band of 8-bit grey, alpha flattened onto white.
+Image to_grey(Image image, ImageFormat format) {
+  VipsBandFormat fmt = vips_image_get_format(image.get());
+  if (fmt != VIPS_FORMAT_UCHAR && fmt != VIPS_FORMAT_USHORT) {
+    // Float, signed or 32-bit samples (TIFF): libvips's own conversion to 8-bit sRGB first.
+    Image srgb;
+    if (vips_colourspace(image.get(), srgb.out(), VIPS_INTERPRETATION_sRGB, nullptr) != 0) fail(format, "convert");
+    Image cast;
+    if (vips_cast_uchar(srgb.get(), cast.out(), nullptr) != 0) fail(format, "convert");
+    image = std::move(cast);
+    fmt = VIPS_FORMAT_UCHAR;
+  }
+  if (vips_image_hasalpha(image.get())) {
+    const bool cmyk = vips_image_guess_interpretation(image.get()) == VIPS_INTERPRETATION_CMYK;
+    const double max_alpha = fmt == VIPS_FORMAT_USHORT ? 65535.0 : 255.0;
+    // White paper: full intensity for grey/RGB, no ink for CMYK.
+    VipsArrayDouble* background = vips_array_double_newv(1, cmyk ? 0.0 : max_alpha);
+    Image flat;
+    const int status = vips_flatten(image.get(), flat.out(), "background", background, "max_alpha", max_alpha, nullptr);
+    vips_area_unref(VIPS_AREA(background));
+    if (status != 0) fail(format, "flatten");
+    image = std::move(flat);
+  }
+  if (vips_image_get_bands(image.get()) > 1 ||
+      vips_image_guess_interpretation(image.get()) != VIPS_INTERPRETATION_B_W) {
+    Image grey;
+    if (vips_colourspace(image.get(), grey.out(), VIPS_INTERPRETATION_B_W, nullptr) != 0) fail(format, "convert");
+    image = std::move(grey);
+  }
+  if (vips_image_get_bands(image.get()) > 1) {
+    Image first;
+    if (vips_extract_band(image.get(), first.out(), 0, nullptr) != 0) fail(format, "convert");
+    image = std::move(first);
+  }
+  if (vips_image_get_format(image.get()) == VIPS_FORMAT_USHORT) {
+    Image shifted;
+    if (vips_rshift_const1(image.get(), shifted.out(), 8, nullptr) != 0) fail(format, "convert");
+    image = std::move(shifted);
+  }
+  if (vips_image_get_format(image.get()) != VIPS_FORMAT_UCHAR) {
+    Image cast;
+    if (vips_cast_uchar(image.get(), cast.out(), nullptr) != 0) fail(format, "convert");
+    image = std::move(cast);
+  }
+  return image;
+}
+
+// Downscales so that the longer side is at most max_side (never enlarges); each side >= 1.
+Image downscale(Image image, int max_side, ImageFormat format) {
+  const int w = vips_image_get_width(image.get());
+  const int h = vips_image_get_height(image.get());
+  const int longer = std::max(w, h);
+  if (longer <= max_side) return image;
+  const double scale = static_cast<double>(max_side) / longer;
+  const int target_w = std::clamp(static_cast<int>(std::lround(w * scale)), 1, max_side);
+  const int target_h = std::clamp(static_cast<int>(std::lround(h * scale)), 1, max_side);
+  // Separate scales hit the target sizes exactly (a 1-pixel-thin image stays 1 pixel thin).
+  const double hscale = static_cast<double>(target_w) / w;
+  const double vscale = static_cast<double>(target_h) / h;
+  Image out;
+  if (vips_resize(image.get(), out.out(), hscale, "vscale", vscale, nullptr) != 0) fail(format, "resize");
+  return out;
+}
+
+// Pulls the (small) grey image through the decode pipeline in strips of rows, checking the
+// deadline between strips, into memory.
+Image materialise(const Image& image, ImageFormat format, Clock::time_point deadline, const DecodeLimits& limits) {
+  const int w = vips_image_get_width(image.get());
+  const int h = vips_image_get_height(image.get());
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+  VipsRegion* region = vips_region_new(image.get());
+  if (region == nullptr) fail(format, "decode");
+  try {
+    for (int y = 0; y < h; y += kStripRows) {
+      check_deadline(deadline, limits);
+      VipsRect rect{0, y, w, std::min(kStripRows, h - y)};
+      if (vips_region_prepare(region, &rect) != 0) fail(format, "decode");
+      for (int row = 0; row < rect.height; ++row) {
+        const auto* src = reinterpret_cast<const std::uint8_t*>(VIPS_REGION_ADDR(region, 0, y + row));
+        std::copy(src, src + w, pixels.begin() + static_cast<std::ptrdiff_t>(y + row) * w);
+      }
+    }
+    check_deadline(deadline, limits);
+  } catch (...) {
+    g_object_unref(region);
+    throw;
+  }
+  g_object_unref(region);
+  // One 8-bit band: libvips takes it as B_W.
+  Image out;
+  *out.out() = vips_image_new_from_memory_copy(pixels.data(), pixels.size(), w, h, 1, VIPS_FORMAT_UCHAR);
+  if (out.get() == nullptr) fail(format, "decode");
+  return out;
+}
+
+Image apply_orientation(Image image, int orientation, ImageFormat format) {
+  if (orientation == 1) return image;
+  vips_image_set_int(image.get(), VIPS_META_ORIENTATION, orientation);
+  Image rotated;
+  if (vips_autorot(image.get(), rotated.out(), nullptr) != 0) fail(format, "orient");
+  return rotated;
+}
+
+std::vector<std::uint8_t> render(std::span<const std::uint8_t> bytes, const ReviewPreviewOptions& options,
+                                 const DecodeLimits& limits) {
+  if (bytes.empty()) throw Error("empty input (0 bytes)");
+  if (bytes.size() > limits.max_file_bytes) {
+    throw Error("image is " + std::to_string(bytes.size()) + " bytes, over the limit of " +
+                std::to_string(limits.max_file_bytes) + " bytes");
+  }
+  initialize_decoder();
+  const ImageFormat format = sniff_format(bytes);
+  if (format == ImageFormat::unknown) {
+    throw Error("not an image in a supported format (JPEG, PNG, WebP, GIF, TIFF, BMP, HEIF/AVIF)");
+  }
+  const auto deadline = deadline_from(limits);
+
+  BmpImage bmp;  // owns the pixels a BMP's memory image points at, until materialised
+  Image decoded;
+  int orientation = 1;
+  if (format == ImageFormat::bmp) {
+    const BmpSize size = bmp_size(bytes);
+    check_limits(size.width, size.height, limits);
+    bmp = decode_bmp(bytes);
+    check_deadline(deadline, limits);
+    // Three 8-bit bands: libvips takes them as sRGB.
+    *decoded.out() = vips_image_new_from_memory(bmp.rgb.data(), bmp.rgb.size(), bmp.width, bmp.height, 3,
+                                                VIPS_FORMAT_UCHAR);
+    if (decoded.get() == nullptr) fail(format, "decode");
+  } else {
+    Image header = open_image(bytes, format, 1);
+    const int width = vips_image_get_width(header.get());
+    const int height = vips_image_get_height(header.get());
+    check_limits(width, height, limits);
+    const int bands = vips_image_get_bands(header.get());
+    if (bands < 1 || bands > 16) throw Error("image has " + std::to_string(bands) + " bands");
+    orientation = orientation_of(header.get());
+    const int shrink = format == ImageFormat::jpeg ? jpeg_shrink_for(width, height, options.max_side) : 1;
+    decoded = shrink > 1 ? open_image(bytes, format, shrink) : std::move(header);
+  }
+
+  Image small = downscale(to_grey(std::move(decoded), format), options.max_side, format);
+  Image grey = apply_orientation(materialise(small, format, deadline, limits), orientation, format);
+  small.reset();
+
+  const int longer = std::max(vips_image_get_width(grey.get()), vips_image_get_height(grey.get()));
+  const double sigma = std::max(0.5, options.blur_fraction * longer);
+  Image blurred;
+  if (vips_gaussblur(grey.get(), blurred.out(), sigma, nullptr) != 0) fail(format, "blur");
+
+  void* jpeg = nullptr;
+  std::size_t jpeg_size = 0;
+  if (vips_jpegsave_buffer(blurred.get(), &jpeg, &jpeg_size, "Q", options.jpeg_quality, "strip", TRUE,
+                           "optimize_coding", TRUE, nullptr) != 0) {
+    fail(format, "encode the preview of the");
+  }
+  const auto* begin = static_cast<const std::uint8_t*>(jpeg);
+  std::vector<std::uint8_t> out(begin, begin + jpeg_size);
+  g_free(jpeg);
+  return out;
+}
+
+}  // namespace
+
+void validate(const ReviewPreviewOptions& options) {
+  if (options.max_side < 16 || options.max_side > 4096) {
+    throw Error("review preview max_side = " + std::to_string(options.max_side) + " is out of range 16..4096");
+  }
+  if (!(options.blur_fraction >= 0.01 && options.blur_fraction <= 0.5)) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%g", options.blur_fraction);
+    throw Error(std::string("review preview blur_fraction = ") + text + " is out of range 0.01..0.5");
+  }
+  if (options.jpeg_quality < 1 || options.jpeg_quality > 100) {
+    throw Error("review preview jpeg_quality = " + std::to_string(options.jpeg_quality) + " is out of range 1..100");
+  }
+}
+
+std::vector<std::uint8_t> render_review_preview(std::span<const std::uint8_t> bytes,
+                                                const ReviewPreviewOptions& options, const DecodeLimits& limits) {
+  validate(options);
+  try {
+    return render(bytes, options, limits);
+  } catch (const Error& e) {
+    throw Error(std::string("review preview: ") + e.what());
+  } catch (const std::bad_alloc&) {
+    throw Error("review preview: out of memory while decoding");
+  }
+}
+
+}  // namespace vigil::media
