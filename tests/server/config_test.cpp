@@ -14,6 +14,9 @@ TEST(ConfigTest, EmptyFileGivesDefaults) {
   EXPECT_TRUE(c.fetch.allowed_hosts.empty());
   EXPECT_FALSE(c.fetch.allow_private_addresses);
   EXPECT_EQ(c.store.synchronous, "full");
+  EXPECT_EQ(c.review.reveals_per_day, 50);
+  EXPECT_EQ(c.review.preview_max_side, 320);
+  EXPECT_DOUBLE_EQ(c.review.preview_blur_fraction, 0.03);
 }
 
 TEST(ConfigTest, OverridesAreApplied) {
@@ -54,6 +57,19 @@ TEST(ConfigTest, MistakesAreNamed) {
   expect_error("[media]\npdq_mode = \"slow\"\n", "media.pdq_mode = \"slow\" is not one of");
   expect_error("[server]\nlisten = \"nohost\"\n", "must be host:port");
   expect_error("[server\n", "test.toml: line 1");
+}
+
+TEST(ConfigTest, ReviewSettingsAreReadAndValidated) {
+  const ServiceConfig c = parse_config("[review]\nreveals_per_day = 3\npreview_max_side = 200\npreview_blur_fraction = 0.05\n");
+  EXPECT_EQ(c.review.reveals_per_day, 3);
+  EXPECT_EQ(c.review.preview_max_side, 200);
+  EXPECT_DOUBLE_EQ(c.review.preview_blur_fraction, 0.05);
+  EXPECT_EQ(parse_config("[review]\nreveals_per_day = 0\n").review.reveals_per_day, 0);  // reveals off
+  expect_error("[review]\nreveals_per_day = -1\n", "review.reveals_per_day = -1 is out of range");
+  expect_error("[review]\npreview_max_side = 8\n", "review.preview_max_side = 8 is out of range 16..4096");
+  expect_error("[review]\npreview_blur_fraction = 0.0\n", "review.preview_blur_fraction = 0 is out of range");
+  expect_error("[review]\npreview_blur_fraction = \"x\"\n", "review.preview_blur_fraction must be a number");
+  expect_error("[review]\nblur = 1\n", "unknown setting review.blur");
 }
 
 TEST(ConfigTest, ListenAddressesParse) {

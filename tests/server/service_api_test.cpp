@@ -214,6 +214,11 @@ TEST_F(ServiceApiTest, AKnownImageOpensACaseThatExplainsWhy) {
   EXPECT_EQ(r->status, 403);
   r = svc.get(media_url, TokenRole::reviewer);
   ASSERT_EQ(r->status, 200);
+  // By default a blurred greyscale preview (tests/server/review_media_test.cpp), not the original.
+  EXPECT_EQ(r->get_header_value("X-Vigil-Media"), "preview; greyscale; blurred");
+  EXPECT_NE(r->body, read_file(sample_image("blur-a-lot.jpg")));
+  r = svc.get(media_url + "?reveal=true", TokenRole::reviewer);
+  ASSERT_EQ(r->status, 200);
   EXPECT_EQ(r->body, read_file(sample_image("blur-a-lot.jpg")));
 
   // A decision records who and why, and closes the case.

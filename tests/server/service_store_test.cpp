@@ -170,4 +170,83 @@ TEST_F(ServiceStoreTest, RefusesANewerServiceSchema) {
   EXPECT_THROW(SqliteServiceStore st(db()), vigil::Error);
 }
 
+TEST_F(ServiceStoreTest, RevealsAreRecordedAndLimitedPerTokenOverTheWindow) {
+  SqliteServiceStore st(db());
+  auto a = st.enqueue_event(make_event("k1"));
+  st.claim_events(10);
+  st.complete_event(a.id, case_outcome("acct", 3));
+  const auto case_id = *st.find_event(a.id)->case_id;
+  constexpr std::int64_t kDay = 24 * 3600 * 1000;
+  const std::int64_t now = 10 * kDay;
+
+  MediaReveal r;
+  r.token_name = "alice";
+  r.role = TokenRole::reviewer;
+  r.case_id = case_id;
+  r.event_id = a.id;
+  r.media_index = 0;
+  // One reveal from two days ago is outside the window and does not count.
+  r.revealed_at = now - 2 * kDay;
+  ASSERT_TRUE(st.record_reveal(r, 2, r.revealed_at - kDay).recorded);
+  r.revealed_at = now - 1000;
+  RevealResult first = st.record_reveal(r, 2, now - kDay);
+  EXPECT_TRUE(first.recorded);
+  EXPECT_EQ(first.in_window, 1);
+  EXPECT_GT(first.reveal.id, 0);
+  r.revealed_at = now;
+  RevealResult second = st.record_reveal(r, 2, now - kDay);
+  EXPECT_TRUE(second.recorded);
+  EXPECT_EQ(second.in_window, 2);
+  EXPECT_EQ(second.oldest_in_window, now - 1000);
+  RevealResult third = st.record_reveal(r, 2, now - kDay);
+  EXPECT_FALSE(third.recorded);  // at the limit: refused, nothing recorded
+  EXPECT_EQ(third.in_window, 2);
+  // Another token has its own count.
+  r.token_name = "bob";
+  r.role = TokenRole::admin;
+  EXPECT_TRUE(st.record_reveal(r, 2, now - kDay).recorded);
+
+  const auto reveals = st.case_reveals(case_id);
+  ASSERT_EQ(reveals.size(), 4u);
+  EXPECT_EQ(reveals[0].token_name, "alice");
+  EXPECT_EQ(reveals[0].revealed_at, now - 2 * kDay);
+  EXPECT_EQ(reveals[3].token_name, "bob");
+  EXPECT_EQ(reveals[3].role, TokenRole::admin);
+  EXPECT_EQ(reveals[3].event_id, a.id);
+  EXPECT_EQ(reveals[3].media_index, 0);
+  EXPECT_TRUE(st.case_reveals(case_id + 1).empty());
+  r.token_name.clear();
+  EXPECT_THROW(st.record_reveal(r, 2, 0), vigil::Error);
+}
+
+TEST_F(ServiceStoreTest, AVersionOneStoreGainsTheRevealsTable) {
+  std::int64_t event_id = 0;
+  {
+    SqliteServiceStore st(db());
+    event_id = st.enqueue_event(make_event("k1")).id;
+  }
+  {
+    // Back to the schema of the first release: no reveals table, version 1.
+    SqliteDatabase raw(db());
+    raw.exec("DROP TABLE service_media_reveals");
+    raw.exec("UPDATE schema_versions SET version = 1 WHERE component = 'service'");
+  }
+  SqliteServiceStore st(db());
+  EXPECT_TRUE(st.find_event(event_id));  // existing data kept
+  st.claim_events(10);
+  st.complete_event(event_id, case_outcome("acct", 1));
+  const auto case_id = *st.find_event(event_id)->case_id;
+  MediaReveal r;
+  r.token_name = "alice";
+  r.case_id = case_id;
+  r.event_id = event_id;
+  r.revealed_at = 5;
+  EXPECT_TRUE(st.record_reveal(r, 1, 0).recorded);
+  EXPECT_EQ(st.case_reveals(case_id).size(), 1u);
+  SqliteDatabase raw(db());
+  auto v = raw.prepare("SELECT version FROM schema_versions WHERE component = 'service'");
+  ASSERT_TRUE(v.step());
+  EXPECT_EQ(v.column_int(0), 2);
+}
+
 }  // namespace

@@ -141,7 +141,7 @@ ServiceConfig parse_config(std::string_view toml_text, std::string_view origin_v
     throw Error(fmt::format("{}: line {}: {}", origin, e.source().begin.line, e.description()));
   }
   static const std::set<std::string> sections = {"server", "queue", "media", "fetch", "matching",
-                                                  "text",   "cases", "store", "log"};
+                                                  "text",   "cases", "review", "store", "log"};
   for (const auto& [key, value] : root) {
     (void)value;
     if (!sections.count(std::string(key.str()))) {
@@ -206,6 +206,13 @@ ServiceConfig parse_config(std::string_view toml_text, std::string_view origin_v
     Section s(root, "cases", origin);
     s.boolean("open_on_report", c.cases.open_on_report);
     s.boolean("keep_media_for_review", c.cases.keep_media_for_review);
+    s.check_unknown();
+  }
+  {
+    Section s(root, "review", origin);
+    s.integer("reveals_per_day", c.review.reveals_per_day, 0, 100'000);
+    s.integer("preview_max_side", c.review.preview_max_side, 16, 4096);
+    s.number("preview_blur_fraction", c.review.preview_blur_fraction, 0.01, 0.5);
     s.check_unknown();
   }
   {

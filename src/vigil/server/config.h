@@ -58,6 +58,14 @@ struct CasesConfig {
   bool keep_media_for_review = true;  // keep media of events that joined a case (reviewer role only)
 };
 
+// Reviewer wellness: media is shown as a small greyscale blurred preview unless the reviewer
+// asks for the original (?reveal=true), which is recorded and limited per token.
+struct ReviewConfig {
+  int reveals_per_day = 50;              // originals one token may reveal in any 24 h
+  int preview_max_side = 320;            // longer side of the preview, px
+  double preview_blur_fraction = 0.03;   // Gaussian sigma / the preview's longer side
+};
+
 struct StoreConfig {
   std::string synchronous = "full";  // "full" (power-loss safe) or "normal" (crash safe)
 };
@@ -76,6 +84,7 @@ struct ServiceConfig {
   MatchingConfig matching;
   TextConfig text;
   CasesConfig cases;
+  ReviewConfig review;
   StoreConfig store;
   LogConfig log;
 };

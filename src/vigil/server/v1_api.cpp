@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "vigil/media/review_preview.h"
 #include "vigil/server/api_error.h"
 #include "vigil/server/http_util.h"
 #include "vigil/server/openapi.h"
@@ -73,6 +74,24 @@ json case_json(const store::CaseRecord& c) {
           {"opened_at_ms", c.opened_at},
           {"updated_at_ms", c.updated_at},
           {"signal_count", c.signal_count}};
+}
+
+media::ReviewPreviewOptions preview_options(const ServiceConfig& config) {
+  media::ReviewPreviewOptions o;
+  o.max_side = config.review.preview_max_side;
+  o.blur_fraction = config.review.preview_blur_fraction;
+  return o;
+}
+
+// Stored media was accepted under these limits when it was hashed; the preview decodes under
+// the same ones.
+media::DecodeLimits preview_limits(const ServiceConfig& config) {
+  media::DecodeLimits l;
+  l.max_file_bytes = config.media.max_bytes;
+  l.max_pixels = config.media.max_pixels;
+  l.max_dimension = config.media.max_dimension;
+  l.max_decode_seconds = config.media.max_decode_seconds;
+  return l;
 }
 
 json accepted_json(const store::EnqueueResult& r) {
@@ -240,7 +259,18 @@ void Service::register_v1_routes() {
               }
               out["signals"] = signals;
               out["events"] = events;
+              json reveals = json::array();
+              for (const auto& rv : service_store_->case_reveals(id)) {
+                reveals.push_back({{"id", rv.id},
+                                   {"revealed_by", rv.token_name},
+                                   {"role", store::to_string(rv.role)},
+                                   {"event_id", rv.event_id},
+                                   {"media_index", rv.media_index},
+                                   {"media_url", fmt::format("/v1/cases/{}/media/{}/{}", id, rv.event_id, rv.media_index)},
+                                   {"revealed_at_ms", rv.revealed_at}});
+              }
               out["decisions"] = decisions;
+              out["reveals"] = reveals;
               send_json(res, 200, out);
             }));
 
@@ -281,15 +311,66 @@ void Service::register_v1_routes() {
                                     {"decided_at_ms", saved.decided_at}});
              }));
 
+  // Reviewer media: a small greyscale blurred preview by default; the original only on an
+  // explicit ?reveal=true, recorded and limited per token (review.reveals_per_day in 24 h).
   http_.Get(R"(/v1/cases/(\d+)/media/(\d+)/(\d+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
-              if (!authorize(req, res, {TokenRole::reviewer})) return;
+              auto who = authorize(req, res, {TokenRole::reviewer});
+              if (!who) return;
               const auto case_id = parse_id(req.matches[1], "case id");
               const auto event_id = parse_id(req.matches[2], "event id");
               const auto index = parse_id(req.matches[3], "media index");
-              auto m = service_store_->case_media(case_id, event_id, static_cast<int>(std::min<std::int64_t>(index, 1000)));
+              const bool reveal = query_bool(req, "reveal", false);
+              const int media_index = static_cast<int>(std::min<std::int64_t>(index, 1000));
+              auto m = service_store_->case_media(case_id, event_id, media_index);
               if (!m) throw ApiError(404, "not_found", "no such media in this case (or it was not kept for review)");
               res.set_header("Cache-Control", "no-store");
               res.set_header("X-Content-Type-Options", "nosniff");
+              if (!reveal) {
+                std::vector<std::uint8_t> preview;
+                try {
+                  preview = media::render_review_preview(m->bytes, preview_options(config_), preview_limits(config_));
+                } catch (const Error& e) {
+                  // Never the original bytes instead: a preview or an error.
+                  throw ApiError(422, "undecodable_media",
+                                 fmt::format("media {} of event {} cannot be shown as a preview: {}", media_index,
+                                             event_id, e.what()));
+                }
+                res.set_header("X-Vigil-Media", "preview; greyscale; blurred");
+                res.set_content(std::string(preview.begin(), preview.end()), "image/jpeg");
+                return;
+              }
+              const int limit = config_.review.reveals_per_day;
+              constexpr std::int64_t kWindowMs = 24 * 3600 * 1000;
+              store::MediaReveal record;
+              record.token_name = who->name;
+              record.role = who->role;
+              record.case_id = case_id;
+              record.event_id = event_id;
+              record.media_index = media_index;
+              record.revealed_at = now_ms();
+              const store::RevealResult r = service_store_->record_reveal(record, limit, record.revealed_at - kWindowMs);
+              if (!r.recorded) {
+                std::int64_t retry_after = 24 * 3600;
+                if (r.oldest_in_window) {
+                  retry_after = std::max<std::int64_t>(1, (*r.oldest_in_window + kWindowMs - record.revealed_at + 999) / 1000);
+                }
+                spdlog::warn("token '{}' reached the reveal limit ({} in 24 h); case {} media {}/{} not revealed", who->name,
+                             limit, case_id, event_id, media_index);
+                res.set_header("Retry-After", std::to_string(retry_after));
+                send_json(res, 429,
+                          {{"error", "exposure_limit"},
+                           {"message", fmt::format("token '{}' has revealed {} original media in the last 24 hours, the "
+                                                   "limit (review.reveals_per_day) is {}; the blurred preview is still "
+                                                   "available without ?reveal=true",
+                                                   who->name, r.in_window, limit)},
+                           {"limit", limit},
+                           {"window_seconds", kWindowMs / 1000},
+                           {"retry_after_seconds", retry_after}});
+                return;
+              }
+              spdlog::info("case {} media {}/{} revealed to token '{}' ({} of {} in 24 h)", case_id, event_id, media_index,
+                           who->name, r.in_window, limit);
+              res.set_header("X-Vigil-Media", "original");
               res.set_content(std::string(m->bytes.begin(), m->bytes.end()), sniff_image_type(m->bytes));
             }));
 }

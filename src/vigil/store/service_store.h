@@ -13,6 +13,7 @@
 //   at least once.
 // - complete_event records the outcome, its case effects and status 'done' in ONE transaction,
 //   and does nothing if the event is already done: effects are applied exactly once.
+// - record_reveal checks a token's exposure limit and records the reveal atomically.
 // - Implementations are thread-safe.
 #include <cstdint>
 #include <optional>
@@ -144,6 +145,24 @@ struct MediaRef {
   std::vector<std::uint8_t> bytes;
 };
 
+// One time a reviewer asked for the ORIGINAL (unblurred) media instead of the preview.
+struct MediaReveal {
+  std::int64_t id = 0;
+  std::string token_name;  // who (the token's name; never the secret)
+  TokenRole role = TokenRole::reviewer;
+  std::int64_t case_id = 0;
+  std::int64_t event_id = 0;
+  int media_index = 0;
+  std::int64_t revealed_at = 0;  // unix milliseconds
+};
+
+struct RevealResult {
+  bool recorded = false;        // false: the token is at its limit; nothing was recorded
+  std::int64_t in_window = 0;   // the token's reveals in the window, this one included if recorded
+  std::optional<std::int64_t> oldest_in_window;  // unix ms of the oldest of them (for Retry-After)
+  MediaReveal reveal;           // as recorded (id set) when recorded
+};
+
 class ServiceStore {
  public:
   virtual ~ServiceStore() = default;
@@ -180,6 +199,13 @@ class ServiceStore {
   virtual DecisionRecord add_decision(std::int64_t case_id, const DecisionRecord& decision) = 0;
   // Media of an event that belongs to the case (reviewer endpoint); nullopt if not part of it.
   virtual std::optional<MediaRef> case_media(std::int64_t case_id, std::int64_t event_id, int index) = 0;
+
+  // Reviewer exposure limits. Records `reveal` unless its token_name already has `limit` or more
+  // reveals at or after `window_start_ms`; the count and the insert are one transaction, so
+  // concurrent reveals cannot pass the limit together.
+  virtual RevealResult record_reveal(const MediaReveal& reveal, int limit, std::int64_t window_start_ms) = 0;
+  // Every reveal of the case's media, oldest first.
+  virtual std::vector<MediaReveal> case_reveals(std::int64_t case_id) = 0;
 };
 
 }  // namespace vigil::store

@@ -136,6 +136,21 @@ CREATE TABLE service_decisions (
   decided_at INTEGER NOT NULL
 );
 )sql"},
+    // Every reveal of original (unblurred) media to a reviewer: who, when, which media. Also the
+    // source of the per-token exposure limit (reveals in the last 24 h).
+    {2, R"sql(
+CREATE TABLE service_media_reveals (
+  id INTEGER PRIMARY KEY,
+  token_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  case_id INTEGER NOT NULL REFERENCES service_cases(id),
+  event_id INTEGER NOT NULL REFERENCES service_events(id),
+  media_index INTEGER NOT NULL,
+  revealed_at INTEGER NOT NULL
+);
+CREATE INDEX service_media_reveals_token ON service_media_reveals(token_name, revealed_at);
+CREATE INDEX service_media_reveals_case ON service_media_reveals(case_id, id);
+)sql"},
 };
 
 ApiToken read_token(SqliteStatement& st) {
@@ -593,6 +608,60 @@ std::optional<MediaRef> SqliteServiceStore::case_media(std::int64_t case_id, std
   ref.role = st.column_text(0);
   ref.bytes = st.column_blob(1);
   return ref;
+}
+
+RevealResult SqliteServiceStore::record_reveal(const MediaReveal& reveal, int limit, std::int64_t window_start_ms) {
+  if (reveal.token_name.empty()) throw Error("a media reveal needs the token's name");
+  std::lock_guard lock(mutex_);
+  RevealResult result;
+  db_.transaction([&] {
+    auto count = db_.prepare(
+        "SELECT COUNT(*), MIN(revealed_at) FROM service_media_reveals WHERE token_name = ? AND revealed_at >= ?");
+    count.bind(1, reveal.token_name).bind(2, window_start_ms);
+    count.step();
+    result.in_window = count.column_int(0);
+    result.oldest_in_window = count.column_optional_int(1);
+    if (result.in_window >= limit) return;
+    db_.prepare(
+           "INSERT INTO service_media_reveals(token_name, role, case_id, event_id, media_index, revealed_at) "
+           "VALUES(?, ?, ?, ?, ?, ?)")
+        .bind(1, reveal.token_name)
+        .bind(2, to_string(reveal.role))
+        .bind(3, reveal.case_id)
+        .bind(4, reveal.event_id)
+        .bind(5, reveal.media_index)
+        .bind(6, reveal.revealed_at)
+        .run();
+    result.recorded = true;
+    result.reveal = reveal;
+    result.reveal.id = db_.last_insert_rowid();
+    ++result.in_window;
+    if (!result.oldest_in_window || reveal.revealed_at < *result.oldest_in_window) {
+      result.oldest_in_window = reveal.revealed_at;
+    }
+  });
+  return result;
+}
+
+std::vector<MediaReveal> SqliteServiceStore::case_reveals(std::int64_t case_id) {
+  std::lock_guard lock(mutex_);
+  auto st = db_.prepare(
+      "SELECT id, token_name, role, case_id, event_id, media_index, revealed_at FROM service_media_reveals "
+      "WHERE case_id = ? ORDER BY revealed_at, id");
+  st.bind(1, case_id);
+  std::vector<MediaReveal> out;
+  while (st.step()) {
+    MediaReveal r;
+    r.id = st.column_int(0);
+    r.token_name = st.column_text(1);
+    r.role = parse_token_role(st.column_text(2)).value_or(TokenRole::reviewer);
+    r.case_id = st.column_int(3);
+    r.event_id = st.column_int(4);
+    r.media_index = static_cast<int>(st.column_int(5));
+    r.revealed_at = st.column_int(6);
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace vigil::store

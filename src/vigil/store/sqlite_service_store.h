@@ -44,6 +44,8 @@ class SqliteServiceStore final : public ServiceStore {
   std::vector<DecisionRecord> case_decisions(std::int64_t case_id) override;
   DecisionRecord add_decision(std::int64_t case_id, const DecisionRecord& decision) override;
   std::optional<MediaRef> case_media(std::int64_t case_id, std::int64_t event_id, int index) override;
+  RevealResult record_reveal(const MediaReveal& reveal, int limit, std::int64_t window_start_ms) override;
+  std::vector<MediaReveal> case_reveals(std::int64_t case_id) override;
 
  private:
   std::optional<CaseRecord> find_case_locked(std::int64_t id);
