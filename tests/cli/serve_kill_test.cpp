@@ -22,64 +22,14 @@
 #include <thread>
 #include <vector>
 
+#include "serve_process.h"
 #include "vigil/store/sqlite_service_store.h"
 
 namespace {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
-
-std::string run_capture(const std::string& cmd) {
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return out;
-  char buf[512];
-  while (fgets(buf, sizeof buf, p)) out += buf;
-  pclose(p);
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
-struct ServerProcess {
-  pid_t pid = -1;
-  int port = 0;
-};
-
-// Starts `vigil serve` on a free port; returns once it printed its listening line.
-ServerProcess start_server(const fs::path& data, const fs::path& log) {
-  int fds[2];
-  if (pipe(fds) != 0) return {};
-  ServerProcess sp;
-  sp.pid = fork();
-  if (sp.pid == 0) {
-    dup2(fds[1], 1);
-    const int err = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (err >= 0) dup2(err, 2);
-    close(fds[0]);
-    close(fds[1]);
-    execl(VIGIL_CLI_PATH, VIGIL_CLI_PATH, "serve", "--data", data.c_str(), "--listen", "127.0.0.1:0",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  std::string line;
-  char c;
-  while (read(fds[0], &c, 1) == 1 && c != '\n') line += c;
-  close(fds[0]);
-  const auto colon = line.rfind(':');
-  if (line.find("listening on") != std::string::npos && colon != std::string::npos) {
-    sp.port = std::stoi(line.substr(colon + 1));
-  }
-  return sp;
-}
-
-int stop_server(ServerProcess& sp, int sig) {
-  kill(sp.pid, sig);
-  int status = 0;
-  waitpid(sp.pid, &status, 0);
-  sp.pid = -1;
-  return status;
-}
+using namespace vigil::cli::testing;
 
 class ServeKillTest : public ::testing::Test {
  protected:
