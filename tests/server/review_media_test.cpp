@@ -176,6 +176,19 @@ TEST_F(ReviewMediaTest, UndecodableStoredMediaIsAnErrorNeverTheOriginal) {
   EXPECT_EQ(r->body.find(broken.substr(0, 64)), std::string::npos);
 }
 
+TEST(ReviewMediaDocs, TheOpenApiDocumentDescribesPreviewAndReveal) {
+  ServiceFixture svc;
+  auto r = svc.client().Get("/v1/openapi.json");
+  ASSERT_TRUE(r);
+  json op = json::parse(r->body)["paths"]["/v1/cases/{id}/media/{event_id}/{index}"]["get"];
+  bool has_reveal = false;
+  for (const auto& p : op["parameters"]) has_reveal = has_reveal || (p["name"] == "reveal" && p["in"] == "query");
+  EXPECT_TRUE(has_reveal) << op.dump();
+  for (const char* status : {"200", "401", "403", "404", "422", "429"}) EXPECT_TRUE(op["responses"].contains(status)) << status;
+  EXPECT_TRUE(op["responses"]["200"]["content"].contains("image/jpeg"));
+  EXPECT_NE(op["responses"]["200"]["description"].get<std::string>().find("blur"), std::string::npos);
+}
+
 TEST(ReviewMediaLimits, AZeroLimitTurnsRevealsOff) {
   ServiceFixture svc{limited_config(0)};
   auto created = svc.post_json("/c/banks", {{"name", "k"}}, TokenRole::curator);

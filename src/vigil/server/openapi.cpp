@@ -75,8 +75,56 @@ json build() {
                                       {{"200", {{"description", "The case"}}}, {"404", error_ref()}});
   paths["/v1/cases/{id}/decision"]["post"] = op("Record a decision (decision, reason, close)", "reviewer",
                                                 {{"201", {{"description", "The decision"}}}, {"400", error_ref()}, {"404", error_ref()}});
-  paths["/v1/cases/{id}/media/{event_id}/{index}"]["get"] =
-      op("Media of an event in the case", "reviewer", {{"200", {{"description", "The media bytes"}}}, {"404", error_ref()}});
+  paths["/v1/cases/{id}"]["get"]["description"] =
+      "Roles: reviewer, legal. Also lists `reveals`: every time a reviewer asked for original media "
+      "(revealed_by: token name, role, event_id, media_index, media_url, revealed_at_ms).";
+  json media_op = op(
+      "Media of an event in the case: a blurred greyscale preview, or the original on ?reveal=true", "reviewer",
+      {{"200",
+        {{"description",
+          "By default a reviewer-safe preview (JPEG, greyscale, longer side <= review.preview_max_side, Gaussian "
+          "blur, no metadata; header X-Vigil-Media: preview; greyscale; blurred). With reveal=true the original "
+          "bytes as stored (X-Vigil-Media: original), recorded in the case's reveals. Never cached (no-store)."},
+         {"headers",
+          {{"X-Vigil-Media", {{"schema", {{"type", "string"}, {"enum", json::array({"preview; greyscale; blurred", "original"})}}}}},
+           {"Cache-Control", {{"schema", {{"type", "string"}}}}}}},
+         {"content",
+          {{"image/jpeg", {{"schema", {{"type", "string"}, {"format", "binary"}}}}},
+           {"application/octet-stream",
+            {{"schema", {{"type", "string"}, {"format", "binary"}}},
+             {"description", "reveal=true only: the original in its own format (image/png, image/gif, ...)"}}}}}}},
+       {"400", error_ref()},
+       {"401", error_ref()},
+       {"403", error_ref()},
+       {"404", error_ref()},
+       {"422", {{"description", "The stored media cannot be decoded into a preview (error undecodable_media); the "
+                                "original is never sent instead"},
+                {"content", {{"application/json", {{"schema", {{"$ref", "#/components/schemas/ErrorBody"}}}}}}}}},
+       {"429",
+        {{"description",
+          "reveal=true over the exposure limit: the token already revealed review.reveals_per_day originals in the "
+          "last 24 hours (error exposure_limit); nothing is served or recorded. The preview stays available."},
+         {"headers", {{"Retry-After", {{"schema", {{"type", "integer"}}}, {"description", "seconds until a reveal is possible"}}}}},
+         {"content",
+          {{"application/json",
+            {{"schema",
+              {{"type", "object"},
+               {"properties",
+                {{"error", {{"type", "string"}, {"enum", json::array({"exposure_limit"})}}},
+                 {"message", {{"type", "string"}}},
+                 {"limit", {{"type", "integer"}}},
+                 {"window_seconds", {{"type", "integer"}}},
+                 {"retry_after_seconds", {{"type", "integer"}}}}}}}}}}}}}});
+  media_op["parameters"] = json::array(
+      {{{"name", "id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}},
+       {{"name", "event_id"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}},
+       {{"name", "index"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "integer"}}}},
+       {{"name", "reveal"},
+        {"in", "query"},
+        {"required", false},
+        {"schema", {{"type", "boolean"}, {"default", false}}},
+        {"description", "true: the original bytes instead of the preview (recorded, limited per token per 24 h)"}}});
+  paths["/v1/cases/{id}/media/{event_id}/{index}"]["get"] = media_op;
   json error_schema = {{"type", "object"},
                        {"properties", {{"error", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}};
   json error_response = {{"description", "An error naming the problem"},
@@ -88,6 +136,7 @@ json build() {
   doc["components"]["securitySchemes"]["bearer"] = {{"type", "http"}, {"scheme", "bearer"}};
   doc["components"]["schemas"]["Event"] = event;
   doc["components"]["schemas"]["Media"] = media;
+  doc["components"]["schemas"]["ErrorBody"] = error_schema;
   doc["components"]["responses"]["Error"] = error_response;
   return doc;
 }
