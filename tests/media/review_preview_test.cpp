@@ -283,6 +283,57 @@ TEST_F(ReviewPreview, TransparencyIsFlattenedOntoWhite) {
   EXPECT_GT(mean(p, 0, 0, p.width, p.height), 250.0);
 }
 
+// Re-labels / converts a uchar image before saving: 16-bit RGBA, or CMYK ink.
+Bytes save_converted(const Pixels& p, bool sixteen_bit, VipsInterpretation interpretation, const char* saver) {
+  VipsImage* img = vips_image_new_from_memory_copy(p.data.data(), p.data.size(), p.width, p.height, p.bands,
+                                                   VIPS_FORMAT_UCHAR);
+  VipsImage* scaled = nullptr;
+  if (sixteen_bit) {
+    EXPECT_EQ(vips_linear1(img, &scaled, 257.0, 0.0, "uchar", FALSE, nullptr), 0);
+    VipsImage* cast = nullptr;
+    EXPECT_EQ(vips_cast_ushort(scaled, &cast, nullptr), 0);
+    g_object_unref(scaled);
+    scaled = cast;
+  } else {
+    scaled = img;
+    g_object_ref(scaled);
+  }
+  VipsImage* tagged = nullptr;
+  EXPECT_EQ(vips_copy(scaled, &tagged, "interpretation", interpretation, nullptr), 0);
+  void* buf = nullptr;
+  std::size_t len = 0;
+  const int status = std::string(saver) == "png" ? vips_pngsave_buffer(tagged, &buf, &len, nullptr)
+                                                 : vips_jpegsave_buffer(tagged, &buf, &len, nullptr);
+  EXPECT_EQ(status, 0) << vips_error_buffer();
+  Bytes out(static_cast<const std::uint8_t*>(buf), static_cast<const std::uint8_t*>(buf) + len);
+  g_free(buf);
+  g_object_unref(tagged);
+  g_object_unref(scaled);
+  g_object_unref(img);
+  return out;
+}
+
+TEST_F(ReviewPreview, SixteenBitAndCmykImagesBecomeGreyToo) {
+  // 16-bit RGBA, left half opaque black, right half transparent (white once flattened).
+  Pixels rgba{200, 100, 4, std::vector<std::uint8_t>(200 * 100 * 4, 0)};
+  for (int y = 0; y < 100; ++y) {
+    for (int x = 0; x < 100; ++x) rgba.data[(static_cast<std::size_t>(y) * 200 + static_cast<std::size_t>(x)) * 4 + 3] = 255;
+  }
+  const Bytes png16 = save_converted(rgba, true, VIPS_INTERPRETATION_RGB16, "png");
+  Pixels p = decode_jpeg(render_review_preview(png16));
+  EXPECT_EQ(p.width, 200);
+  EXPECT_TRUE(is_grey(p));
+  EXPECT_LT(mean(p, 0, 0, 40, 100), 30.0);
+  EXPECT_GT(mean(p, 160, 0, 200, 100), 225.0);
+
+  // CMYK JPEG with no ink: white paper.
+  Pixels ink{120, 90, 4, std::vector<std::uint8_t>(120 * 90 * 4, 0)};
+  p = decode_jpeg(render_review_preview(save_converted(ink, false, VIPS_INTERPRETATION_CMYK, "jpeg")));
+  EXPECT_EQ(p.width, 120);
+  EXPECT_TRUE(is_grey(p));
+  EXPECT_GT(mean(p, 0, 0, p.width, p.height), 225.0);
+}
+
 TEST_F(ReviewPreview, OrientationIsAppliedAndMetadataStripped) {
   // A 200x100 JPEG whose EXIF says "rotate 90 degrees clockwise".
   const Bytes rotated = encode(checkerboard(200, 100, 10), "jpeg",
