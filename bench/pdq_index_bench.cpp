@@ -2,7 +2,7 @@
 // binary indexes on the same data, in one run. Not a timed test; see docs/benchmarks.md.
 //
 //   pdq_index_bench [--n 1000000,10000000] [--queries 10000] [--radius 31] [--data uniform,clustered]
-//                   [--chunks 16] [--faiss-queries 1000] [--hnsw-max-n 1000000] [--no-faiss]
+//                   [--chunks 16] [--layout compact,filtered] [--faiss-queries 1000] [--hnsw-max-n 1000000] [--no-faiss]
 //                   [--multihash 16x16x1,20x12x0,12x21x2] [--snapshot-dir DIR] [--threads T]
 //
 // Data: N random 256-bit codes (uniform), or families of near-duplicates (clustered: a random
@@ -74,6 +74,7 @@ struct Options {
   int radius = 31;
   std::vector<std::string> data{"uniform", "clustered"};
   std::vector<int> chunks{16};
+  std::vector<std::string> layouts{"compact", "filtered"};  // PdqIndexLayout of each of our rows
   std::size_t faiss_queries = 1000;
   std::size_t hnsw_max_n = 1'000'000;
   bool faiss = true;
@@ -111,6 +112,14 @@ Options parse(int argc, char** argv) {
       o.radius = std::stoi(value());
     } else if (a == "--data") {
       o.data = split(value(), ',');
+    } else if (a == "--layout") {
+      o.layouts = split(value(), ',');
+      for (const auto& l : o.layouts) {
+        if (l != "compact" && l != "filtered") {
+          std::fprintf(stderr, "--layout takes compact and/or filtered, not %s\n", l.c_str());
+          std::exit(2);
+        }
+      }
     } else if (a == "--chunks") {
       o.chunks.clear();
       for (const auto& s : split(value(), ',')) o.chunks.push_back(std::stoi(s));
@@ -231,7 +240,7 @@ void row(const char* name, double build_s, double bytes_per_entry, double qps1, 
          std::size_t nq) {
   char qn[32] = "-";
   if (qpsn > 0) std::snprintf(qn, sizeof qn, "%.0f", qpsn);
-  std::printf("  %-42s build %8.2f s  %7.1f B/entry  %10.1f q/s (1 thread, CPU time)  %10s q/s (all)  recall %.6f (%zu/%zu pairs, "
+  std::printf("  %-46s build %8.2f s  %7.1f B/entry  %10.1f q/s (1 thread, CPU time)  %10s q/s (all)  recall %.6f (%zu/%zu pairs, "
               "%zu false) over %zu queries\n",
               name, build_s, bytes_per_entry, qps1, qn, r.value(), r.found, r.truth, r.false_hits, nq);
   std::fflush(stdout);
@@ -304,10 +313,12 @@ void bench_one(const Options& o, const std::string& kind, std::size_t n) {
               o.threads, brute_qps_all, pairs, with_hits, qs.size());
 
   double best_ours = 0;
-  for (int chunks : o.chunks) {
+  for (int chunks : o.chunks)
+  for (const auto& layout_name : o.layouts) {
+    const auto layout = layout_name == "filtered" ? vigil::match::PdqIndexLayout::filtered : vigil::match::PdqIndexLayout::compact;
     const std::size_t heap0 = heap_bytes();
     t = Clock::now();
-    const auto index = PdqIndex::build(data, {chunks}, 1);
+    const auto index = PdqIndex::build(data, {chunks, layout}, 1);
     const double build_s = seconds_since(t);
     const double bytes = static_cast<double>(index.memory_bytes()) / static_cast<double>(n);
     const std::size_t heap1 = heap_bytes();
@@ -327,7 +338,7 @@ void bench_one(const Options& o, const std::string& kind, std::size_t n) {
     const double qpsn = static_cast<double>(qs.size()) / seconds_since(t);
     const Recall r = score(truth, got, o.radius);
     char name[64];
-    std::snprintf(name, sizeof name, "vigil PdqIndex %dx%d-bit MIH", chunks, 256 / chunks);
+    std::snprintf(name, sizeof name, "vigil PdqIndex %dx%d-bit MIH %s", chunks, 256 / chunks, layout_name.c_str());
     row(name, build_s, bytes, qps1, qpsn, r, qs.size());
     std::printf("      (wall-clock 1 thread %.1f q/s; heap grew %.1f B/entry; %zu probes/query; batch results identical: %s)\n",
                 qps1_wall, static_cast<double>(heap1 - std::min(heap0, heap1)) / static_cast<double>(n), index.probes_for_radius(o.radius),
@@ -338,7 +349,7 @@ void bench_one(const Options& o, const std::string& kind, std::size_t n) {
                   return "yes";
                 }());
     if (r.value() == 1.0 && r.false_hits == 0) best_ours = std::max(best_ours, qps1);
-    if (!o.snapshot_dir.empty() && chunks == o.chunks.back()) {
+    if (!o.snapshot_dir.empty() && chunks == o.chunks.back() && layout_name == o.layouts.back()) {
       // What a restart costs: the matcher's snapshot of this index (one bank, no labels).
       vigil::match::IndexData d;
       d.banks = {{1, 1}};

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "vigil/common/error.h"
 
@@ -94,28 +95,37 @@ std::size_t check_against_brute_force(const std::vector<Hash256>& data, const st
   return total_hits;
 }
 
-class PdqIndexRecall : public ::testing::TestWithParam<int> {};
+constexpr PdqIndexLayout kLayouts[] = {PdqIndexLayout::compact, PdqIndexLayout::filtered};
+std::string layout_name(PdqIndexLayout l) { return l == PdqIndexLayout::filtered ? "filtered" : "compact"; }
+
+class PdqIndexRecall : public ::testing::TestWithParam<std::tuple<int, PdqIndexLayout>> {
+ protected:
+  int chunks() const { return std::get<0>(GetParam()); }
+  PdqIndexParams params() const { return {std::get<0>(GetParam()), std::get<1>(GetParam())}; }
+};
 
 TEST_P(PdqIndexRecall, UniformDataMatchesBruteForce) {
-  std::mt19937_64 rng(1000 + GetParam());
+  std::mt19937_64 rng(1000 + chunks());
   std::vector<Hash256> data;
   for (int i = 0; i < 20000; ++i) data.push_back(random_hash(rng));
   const auto qs = queries_for(data, 100, rng);
-  const auto index = PdqIndex::build(data, {GetParam()});
+  const auto index = PdqIndex::build(data, params());
+  EXPECT_EQ(index.layout(), std::get<1>(GetParam()));
   const auto hits = check_against_brute_force(data, qs, index, {0, 1, 15, 16, 31, 32, 40, 63});
   EXPECT_GT(hits, 100u);  // the near-duplicate queries must actually find things
 }
 
 TEST_P(PdqIndexRecall, ClusteredDataMatchesBruteForce) {
-  std::mt19937_64 rng(2000 + GetParam());
+  std::mt19937_64 rng(2000 + chunks());
   const auto data = clustered(20000, rng);
   const auto qs = queries_for(data, 100, rng);
-  const auto index = PdqIndex::build(data, {GetParam()}, 2);
+  const auto index = PdqIndex::build(data, params(), 2);
   const auto hits = check_against_brute_force(data, qs, index, {0, 10, 31, 47});
   EXPECT_GT(hits, 100u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Chunks, PdqIndexRecall, ::testing::Values(12, 16, 21, 32, 64));
+INSTANTIATE_TEST_SUITE_P(ChunksAndLayouts, PdqIndexRecall,
+                         ::testing::Combine(::testing::Values(12, 16, 21, 32, 64), ::testing::ValuesIn(kLayouts)));
 
 // The tightest cases of the generalised pigeonhole bound the index probes by: a query at distance
 // exactly r = m * a + b whose flips are spread so that only one substring is within its budget
@@ -125,8 +135,9 @@ TEST(PdqIndex, FindsHashesAtTheEdgeOfThePigeonholeBound) {
   std::mt19937_64 rng(77);
   std::vector<Hash256> data;
   for (int i = 0; i < 3000; ++i) data.push_back(random_hash(rng));
-  for (int m : {12, 13, 14, 16, 21}) {
-    const auto index = PdqIndex::build(data, {m});
+  for (int m : {12, 13, 14, 16, 21})
+  for (PdqIndexLayout layout : kLayouts) {
+    const auto index = PdqIndex::build(data, {m, layout});
     std::vector<int> start, bits;
     for (int c = 0, at = 0; c < m; ++c) {
       bits.push_back(256 / m + (c < 256 % m ? 1 : 0));
@@ -155,9 +166,10 @@ TEST(PdqIndex, FindsHashesAtTheEdgeOfThePigeonholeBound) {
         std::vector<PdqHit> got;
         index.search(q, r, got);
         expect_same(got, brute_force(data, q, r),
-                    "chunks " + std::to_string(m) + " radius " + std::to_string(r) + " close " + std::to_string(close));
+                    "chunks " + std::to_string(m) + " " + layout_name(layout) + " radius " + std::to_string(r) +
+                        " close " + std::to_string(close));
         EXPECT_TRUE(std::any_of(got.begin(), got.end(), [&](const PdqHit& h) { return h.position == target; }))
-            << "chunks " << m << " radius " << r << " close substring " << close;
+            << "chunks " << m << " " << layout_name(layout) << " radius " << r << " close substring " << close;
         if (::testing::Test::HasFailure()) return;
       }
     }
@@ -180,8 +192,9 @@ TEST(PdqIndex, ReferenceNeedlesAndHaystack) {
   const auto haystack = read_hash_list(dir + "haystack.txt");
   ASSERT_EQ(needles.size(), 100u);
   ASSERT_EQ(haystack.size(), 1350u);
-  for (int chunks : {12, 16}) {
-    const auto index = PdqIndex::build(haystack, {chunks});
+  for (int chunks : {12, 16})
+  for (PdqIndexLayout layout : kLayouts) {
+    const auto index = PdqIndex::build(haystack, {chunks, layout});
     const auto hits = check_against_brute_force(haystack, needles, index, {0, 16, 31, 32, 63});
     EXPECT_GT(hits, 100u);
     // The haystack against itself: every hash finds at least itself at distance 0.
@@ -228,23 +241,36 @@ TEST(PdqIndex, EmptyAndEdgeCases) {
   EXPECT_THROW(PdqIndex::build(data, {65}), Error);
 }
 
-TEST(PdqIndex, BlobRoundTrip) {
+TEST(PdqIndex, AutomaticLayoutIsFilteredUpToItsLimit) {
+  EXPECT_EQ(PdqIndexParams::auto_layout(0), PdqIndexLayout::filtered);
+  EXPECT_EQ(PdqIndexParams::auto_layout(PdqIndexParams::kFilteredMax), PdqIndexLayout::filtered);
+  EXPECT_EQ(PdqIndexParams::auto_layout(PdqIndexParams::kFilteredMax + 1), PdqIndexLayout::compact);
+  std::mt19937_64 rng(5);
+  const std::vector<Hash256> data{random_hash(rng)};
+  EXPECT_EQ(PdqIndex::build(data).layout(), PdqIndexLayout::filtered);
+  EXPECT_EQ(PdqIndex::build(data, {16, PdqIndexLayout::compact}).layout(), PdqIndexLayout::compact);
+}
+
+class PdqIndexBlob : public ::testing::TestWithParam<PdqIndexLayout> {};
+
+TEST_P(PdqIndexBlob, RoundTrip) {
   std::mt19937_64 rng(11);
   const auto data = clustered(3000, rng);
-  const auto index = PdqIndex::build(data);
+  const auto index = PdqIndex::build(data, {0, GetParam()});
   auto copy = std::make_shared<std::vector<std::uint64_t>>(index.blob().size() / 8);
   std::memcpy(copy->data(), index.blob().data(), index.blob().size());
   const auto loaded = PdqIndex::from_blob({reinterpret_cast<const std::byte*>(copy->data()), index.blob().size()});
   ASSERT_EQ(loaded.size(), data.size());
+  EXPECT_EQ(loaded.layout(), GetParam());
   const auto qs = queries_for(data, 100, rng);
   check_against_brute_force(data, qs, loaded, {31});
 }
 
-TEST(PdqIndex, CorruptBlobIsRefusedOrHarmless) {
+TEST_P(PdqIndexBlob, CorruptBlobIsRefusedOrHarmless) {
   std::mt19937_64 rng(12);
   std::vector<Hash256> data;
   for (int i = 0; i < 400; ++i) data.push_back(random_hash(rng));
-  const auto index = PdqIndex::build(data, {16});
+  const auto index = PdqIndex::build(data, {16, GetParam()});
   const auto blob = index.blob();
   const auto qs = queries_for(data, 20, rng);
 
@@ -276,6 +302,9 @@ TEST(PdqIndex, CorruptBlobIsRefusedOrHarmless) {
   }
   EXPECT_GT(refused, 250);
 }
+
+INSTANTIATE_TEST_SUITE_P(Layouts, PdqIndexBlob, ::testing::ValuesIn(kLayouts),
+                         [](const auto& p) { return layout_name(p.param); });
 
 }  // namespace
 }  // namespace vigil::match

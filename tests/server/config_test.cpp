@@ -11,6 +11,8 @@ TEST(ConfigTest, EmptyFileGivesDefaults) {
   const ServiceConfig c = parse_config("");
   EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
   EXPECT_EQ(c.queue.workers, 2);
+  EXPECT_EQ(c.server.threads, 32);
+  EXPECT_EQ(c.server.keep_alive_max_requests, 100);
   EXPECT_TRUE(c.fetch.allowed_hosts.empty());
   EXPECT_FALSE(c.fetch.allow_private_addresses);
   EXPECT_EQ(c.store.synchronous, "full");
@@ -24,6 +26,7 @@ TEST(ConfigTest, OverridesAreApplied) {
 [server]
 listen = "0.0.0.0:9000"
 max_body_bytes = 1048576
+keep_alive_max_requests = 7
 [fetch]
 allowed_hosts = ["media.example.org", "cdn.example.org"]
 timeout_ms = 2500
@@ -34,6 +37,7 @@ pdq_mode = "fast"
 )");
   EXPECT_EQ(c.server.listen, "0.0.0.0:9000");
   EXPECT_EQ(c.server.max_body_bytes, 1048576u);
+  EXPECT_EQ(c.server.keep_alive_max_requests, 7);
   EXPECT_EQ(c.fetch.allowed_hosts.size(), 2u);
   EXPECT_EQ(c.fetch.timeout_ms, 2500);
   EXPECT_EQ(c.queue.workers, 4);
@@ -53,6 +57,7 @@ TEST(ConfigTest, MistakesAreNamed) {
   expect_error("[server]\nlisen = \"x\"\n", "unknown setting server.lisen");
   expect_error("[sever]\n", "unknown section [sever]");
   expect_error("[queue]\nworkers = 0\n", "queue.workers = 0 is out of range");
+  expect_error("[server]\nkeep_alive_max_requests = 0\n", "server.keep_alive_max_requests = 0 is out of range");
   expect_error("[queue]\nworkers = \"two\"\n", "queue.workers must be an integer");
   expect_error("[media]\npdq_mode = \"slow\"\n", "media.pdq_mode = \"slow\" is not one of");
   expect_error("[server]\nlisten = \"nohost\"\n", "must be host:port");

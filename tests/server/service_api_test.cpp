@@ -308,3 +308,31 @@ TEST_F(ServiceApiTest, OperationsEndpoints) {
 }
 
 }  // namespace
+
+namespace {
+
+using vigil::server::ServiceConfig;
+using vigil::server::testing::ServiceFixture;
+
+// server.keep_alive_max_requests: the server closes a kept-alive connection after that many
+// requests (it says so with "Connection: close" on the last one) and serves the next on a new one.
+TEST(ServiceKeepAliveTest, TheConnectionIsClosedAfterTheConfiguredNumberOfRequests) {
+  ServiceConfig config;
+  config.server.keep_alive_max_requests = 3;
+  ServiceFixture svc(config);
+  httplib::Client client("127.0.0.1", svc.port());
+  client.set_keep_alive(true);
+  std::vector<std::string> connection;
+  for (int i = 0; i < 4; ++i) {
+    auto r = client.Get("/healthz");
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200);
+    connection.push_back(r->get_header_value("Connection"));
+  }
+  EXPECT_NE(connection[0], "close");
+  EXPECT_NE(connection[1], "close");
+  EXPECT_EQ(connection[2], "close");
+  EXPECT_NE(connection[3], "close");  // a fresh connection
+}
+
+}  // namespace

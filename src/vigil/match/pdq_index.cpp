@@ -16,8 +16,8 @@ namespace vigil::match {
 namespace {
 
 constexpr std::uint64_t kBlobMagic = 0x3230584449514450ull;  // "PDQIDX02" little-endian
-// magic, size, chunks, then zeros: 64 bytes, so that with the blob 64-byte aligned no 32-byte
-// hash straddles two cache lines (one random read per candidate, not two).
+// magic, size, chunks, layout (0 compact, 1 filtered), then zeros: 64 bytes, so that with the
+// blob 64-byte aligned no 32-byte hash straddles two cache lines.
 constexpr std::size_t kHeaderWords = 8;
 constexpr int kMaxChunkBits = 24;
 constexpr int kMaxFlips = 3;
@@ -41,17 +41,34 @@ std::vector<ChunkLayout> layout_for(int chunks) {
   return out;
 }
 
-std::size_t align8(std::size_t n) { return (n + 7) & ~std::size_t{7}; }
+std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t{15}; }
 
-// Bytes of one chunk's tables in the blob: offsets then ids, padded to 8 bytes.
-std::size_t chunk_bytes(int bits, std::size_t n) {
-  return align8((((std::size_t{1} << bits) + 1) + n) * sizeof(std::uint32_t));
+// Bytes of one chunk's offsets (2^bits + 1 of them), padded to 16 bytes.
+std::size_t offsets_bytes(int bits) { return align16(((std::size_t{1} << bits) + 1) * sizeof(std::uint32_t)); }
+
+// Bytes of one chunk's tables in the blob: offsets, then the entries (ids, or filtered entries).
+std::size_t chunk_bytes(int bits, std::size_t n, PdqIndexLayout layout) {
+  const std::size_t entry = layout == PdqIndexLayout::filtered ? sizeof(FilteredEntry) : sizeof(std::uint32_t);
+  return offsets_bytes(bits) + align16(n * entry);
 }
 
-std::size_t blob_bytes(const std::vector<ChunkLayout>& layout, std::size_t n) {
+std::size_t blob_bytes(const std::vector<ChunkLayout>& chunks, std::size_t n, PdqIndexLayout layout) {
   std::size_t total = kHeaderWords * 8 + n * sizeof(Hash256);
-  for (const auto& c : layout) total += chunk_bytes(c.bits, n);
+  for (const auto& c : chunks) total += chunk_bytes(c.bits, n, layout);
   return total;
+}
+
+// `bits` (<= 32) bits of a 256-bit value starting at bit `start`, wrapping from bit 255 to bit 0.
+std::uint32_t extract_cyclic(const std::uint64_t* w, int start, int bits) {
+  start &= 255;
+  if (start + bits <= 256) return extract_bits(w, start, bits);
+  const int low = 256 - start;
+  return extract_bits(w, start, low) | (extract_bits(w, 0, bits - low) << low);
+}
+
+// The 96 filter bits of chunk c: the 96 bits that follow the chunk (cyclically), disjoint from it.
+void filter_of(const std::uint64_t* w, const ChunkLayout& c, std::uint32_t out[3]) {
+  for (int k = 0; k < 3; ++k) out[k] = extract_cyclic(w, c.start + c.bits + 32 * k, 32);
 }
 
 std::uint64_t binom(int n, int k) {
@@ -119,6 +136,55 @@ void verify(const Hash256* hashes, const std::uint32_t* cand, std::size_t n, con
   verify_sw(hashes, cand, n, q, radius, out);
 }
 
+// One bucket a search probes.
+struct Probe {
+  const std::uint32_t* offset;    // offsets + key: the bucket is entries [offset[0], offset[1])
+  const std::uint32_t* ids;       // compact layout
+  const FilteredEntry* filtered;  // filtered layout
+  const std::uint32_t* qf;        // the query's filter bits for this chunk
+  int allowed;                    // radius minus the bucket's flips: most filter bits that may differ
+  std::uint32_t begin, end;
+};
+
+// Inlined into a popcnt-enabled and a portable function, as verify_body is (a lambda would not
+// inherit the target attribute and would call libgcc's software popcount).
+__attribute__((always_inline)) inline void filter_body(const std::vector<Probe>& probes, std::vector<std::uint32_t>& cand) {
+  // Buckets are prefetched a few ahead of the one being read (a burst of prefetches for all of
+  // them would overflow the CPU's outstanding-miss buffers and most would be dropped).
+  constexpr std::size_t kAhead = 6;
+  auto prefetch = [&probes](std::size_t i) {
+    const Probe& p = probes[i];
+    const char* a = reinterpret_cast<const char*>(p.filtered + p.begin);
+    const char* z = reinterpret_cast<const char*>(p.filtered + p.end);
+    for (int line = 0; line < 4 && a < z; ++line, a += 64) __builtin_prefetch(a);
+  };
+  for (std::size_t i = 0; i < std::min(kAhead, probes.size()); ++i) prefetch(i);
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    if (i + kAhead < probes.size()) prefetch(i + kAhead);
+    const Probe& p = probes[i];
+    const std::uint32_t q0 = p.qf[0], q1 = p.qf[1], q2 = p.qf[2];
+    for (const FilteredEntry *e = p.filtered + p.begin, *end = p.filtered + p.end; e != end; ++e) {
+      const int d = __builtin_popcount(e->filter[0] ^ q0) + __builtin_popcount(e->filter[1] ^ q1) +
+                    __builtin_popcount(e->filter[2] ^ q2);
+      if (d <= p.allowed) cand.push_back(e->id);
+    }
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("popcnt"))) void filter_hw(const std::vector<Probe>& probes, std::vector<std::uint32_t>& cand) {
+  filter_body(probes, cand);
+}
+#endif
+void filter_sw(const std::vector<Probe>& probes, std::vector<std::uint32_t>& cand) { filter_body(probes, cand); }
+
+void filter_candidates(const std::vector<Probe>& probes, std::vector<std::uint32_t>& cand) {
+#if defined(__x86_64__)
+  if (cpu_has_popcnt()) return filter_hw(probes, cand);
+#endif
+  filter_sw(probes, cand);
+}
+
 // Runs fn(i) for i in [0, n) on up to `threads` threads.
 template <typename Fn>
 void parallel_for(std::size_t n, int threads, Fn&& fn) {
@@ -143,17 +209,20 @@ PdqIndex::PdqIndex() = default;
 
 PdqIndex PdqIndex::build(std::span<const Hash256> hashes, PdqIndexParams params, int threads) {
   if (params.chunks == 0) params.chunks = PdqIndexParams::auto_chunks(hashes.size());
+  if (params.layout == PdqIndexLayout::automatic) params.layout = PdqIndexParams::auto_layout(hashes.size());
+  const PdqIndexLayout kind = params.layout;
   const auto layout = layout_for(params.chunks);
   for (const auto& c : layout) {
     if (c.bits > kMaxChunkBits) throw Error(fmt::format("PDQ index: {} chunks give substrings over 24 bits", params.chunks));
   }
   const std::size_t n = hashes.size();
   if (n >= 0xffffffffull) throw Error(fmt::format("PDQ index: too many hashes ({}), at most 4294967294", n));
-  auto storage = std::make_shared<HugePageBuffer>(blob_bytes(layout, n));
+  auto storage = std::make_shared<HugePageBuffer>(blob_bytes(layout, n, kind));
   auto* words = reinterpret_cast<std::uint64_t*>(storage->data());
   words[0] = kBlobMagic;
   words[1] = n;
   words[2] = static_cast<std::uint64_t>(params.chunks);
+  words[3] = kind == PdqIndexLayout::filtered ? 1 : 0;
   std::byte* base = storage->data();
   if (n) std::memcpy(base + kHeaderWords * 8, hashes.data(), n * sizeof(Hash256));
 
@@ -161,12 +230,12 @@ PdqIndex PdqIndex::build(std::span<const Hash256> hashes, PdqIndexParams params,
   std::size_t off = kHeaderWords * 8 + n * sizeof(Hash256);
   for (const auto& c : layout) {
     chunk_offset.push_back(off);
-    off += chunk_bytes(c.bits, n);
+    off += chunk_bytes(c.bits, n, kind);
   }
   parallel_for(layout.size(), threads, [&](std::size_t ci) {
     const auto& c = layout[ci];
     auto* offsets = reinterpret_cast<std::uint32_t*>(base + chunk_offset[ci]);
-    auto* ids = offsets + (std::size_t{1} << c.bits) + 1;
+    std::byte* entries = base + chunk_offset[ci] + offsets_bytes(c.bits);
     const std::size_t buckets = std::size_t{1} << c.bits;
     std::vector<std::uint32_t> keys(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -176,7 +245,18 @@ PdqIndex PdqIndex::build(std::span<const Hash256> hashes, PdqIndexParams params,
     }
     for (std::size_t b = 0; b < buckets; ++b) offsets[b + 1] += offsets[b];
     std::vector<std::uint32_t> cursor(offsets, offsets + buckets);
-    for (std::size_t i = 0; i < n; ++i) ids[cursor[keys[i]]++] = static_cast<std::uint32_t>(i);
+    if (kind == PdqIndexLayout::filtered) {
+      auto* fe = reinterpret_cast<FilteredEntry*>(entries);
+      for (std::size_t i = 0; i < n; ++i) {
+        FilteredEntry& e = fe[cursor[keys[i]]++];
+        e.id = static_cast<std::uint32_t>(i);
+        const auto w = hashes[i].words();
+        filter_of(w.data(), c, e.filter);
+      }
+    } else {
+      auto* ids = reinterpret_cast<std::uint32_t*>(entries);
+      for (std::size_t i = 0; i < n; ++i) ids[cursor[keys[i]]++] = static_cast<std::uint32_t>(i);
+    }
   });
 
   PdqIndex index;
@@ -190,7 +270,8 @@ PdqIndex PdqIndex::from_blob(std::span<const std::byte> blob) {
   std::uint64_t header[kHeaderWords];
   std::memcpy(header, blob.data(), sizeof header);
   if (header[0] != kBlobMagic) throw Error("PDQ index data has a wrong magic number");
-  for (std::size_t i = 3; i < kHeaderWords; ++i) {
+  if (header[3] > 1) throw Error(fmt::format("PDQ index data has an unknown layout {}", header[3]));
+  for (std::size_t i = 4; i < kHeaderWords; ++i) {
     if (header[i] != 0) throw Error("PDQ index data has a bad header (reserved words not zero)");
   }
   if (header[2] < 11 || header[2] > 64) throw Error(fmt::format("PDQ index data has a bad chunk count {}", header[2]));
@@ -200,7 +281,8 @@ PdqIndex PdqIndex::from_blob(std::span<const std::byte> blob) {
     if (c.bits > kMaxChunkBits) throw Error("PDQ index data has substrings over 24 bits");
   }
   // Overflow-safe size check: n is below 2^32, so n * 32 * 65 fits easily.
-  const std::size_t expected = blob_bytes(layout, header[1]);
+  const std::size_t expected =
+      blob_bytes(layout, header[1], header[3] == 1 ? PdqIndexLayout::filtered : PdqIndexLayout::compact);
   if (blob.size() != expected) {
     throw Error(fmt::format("PDQ index data has {} bytes, its header needs {}", blob.size(), expected));
   }
@@ -219,6 +301,7 @@ void PdqIndex::attach(std::span<const std::byte> blob) {
   std::memcpy(header, blob.data(), sizeof header);
   size_ = header[1];
   chunks_ = static_cast<int>(header[2]);
+  layout_ = header[3] == 1 ? PdqIndexLayout::filtered : PdqIndexLayout::compact;
   hashes_ = reinterpret_cast<const Hash256*>(blob.data() + kHeaderWords * 8);
   chunk_.clear();
   std::size_t off = kHeaderWords * 8 + size_ * sizeof(Hash256);
@@ -227,9 +310,14 @@ void PdqIndex::attach(std::span<const std::byte> blob) {
     ch.start = c.start;
     ch.bits = c.bits;
     ch.offsets = reinterpret_cast<const std::uint32_t*>(blob.data() + off);
-    ch.ids = ch.offsets + (std::size_t{1} << c.bits) + 1;
+    const std::byte* entries = blob.data() + off + offsets_bytes(c.bits);
+    if (layout_ == PdqIndexLayout::filtered) {
+      ch.filtered = reinterpret_cast<const FilteredEntry*>(entries);
+    } else {
+      ch.ids = reinterpret_cast<const std::uint32_t*>(entries);
+    }
     chunk_.push_back(ch);
-    off += chunk_bytes(c.bits, size_);
+    off += chunk_bytes(c.bits, size_, layout_);
   }
 }
 
@@ -245,11 +333,18 @@ void PdqIndex::validate() const {
     }
     for (std::size_t b = 0; b < buckets; ++b) {
       for (std::uint32_t k = c.offsets[b]; k < c.offsets[b + 1]; ++k) {
-        const std::uint32_t id = c.ids[k];
+        const std::uint32_t id = c.filtered ? c.filtered[k].id : c.ids[k];
         if (id >= size_) throw Error(fmt::format("PDQ index data: table {} has an entry out of range", ci));
         const auto w = hashes_[id].words();
         if (extract_bits(w.data(), c.start, c.bits) != b) {
           throw Error(fmt::format("PDQ index data: table {} files an entry under the wrong key", ci));
+        }
+        if (c.filtered) {
+          std::uint32_t f[3];
+          filter_of(w.data(), {c.start, c.bits}, f);
+          if (std::memcmp(f, c.filtered[k].filter, sizeof f) != 0) {
+            throw Error(fmt::format("PDQ index data: table {} has an entry whose filter bits do not match its hash", ci));
+          }
         }
       }
     }
@@ -306,40 +401,56 @@ void PdqIndex::search(const Hash256& query, int radius, std::vector<PdqHit>& out
 
   thread_local std::vector<std::uint32_t> cand;
   thread_local std::vector<PdqHit> hits;
-  thread_local std::vector<std::pair<const std::uint32_t*, const std::uint32_t*>> buckets;  // (offsets + key, ids)
+  thread_local std::vector<Probe> buckets;
   cand.clear();
   hits.clear();
   buckets.clear();
   const auto q = query.words();
+  std::uint32_t qf[64][3];  // the query's filter bits per chunk (filtered layout)
   // Phase 1: every bucket to probe (its offsets prefetched: large tables do not fit in cache).
   for (std::size_t ci = 0; ci < chunk_.size(); ++ci) {
     const auto& c = chunk_[ci];
     const int t = budget[ci];
     if (t < 0) continue;
     const std::uint32_t key = extract_bits(q.data(), c.start, c.bits);
-    auto probe = [&](std::uint32_t k) {
+    if (c.filtered) filter_of(q.data(), {c.start, c.bits}, qf[ci]);
+    auto probe = [&](std::uint32_t k, int flips) {
       __builtin_prefetch(c.offsets + k);
-      buckets.emplace_back(c.offsets + k, c.ids);
+      buckets.push_back({c.offsets + k, c.ids, c.filtered, qf[ci], radius - flips, 0, 0});
     };
-    probe(key);
+    probe(key, 0);
     if (t >= 1) {
       for (int i = 0; i < c.bits; ++i) {
         const std::uint32_t k1 = key ^ (1u << i);
-        probe(k1);
+        probe(k1, 1);
         if (t >= 2) {
           for (int j = i + 1; j < c.bits; ++j) {
             const std::uint32_t k2 = k1 ^ (1u << j);
-            probe(k2);
+            probe(k2, 2);
             if (t >= 3) {
-              for (int l = j + 1; l < c.bits; ++l) probe(k2 ^ (1u << l));
+              for (int l = j + 1; l < c.bits; ++l) probe(k2 ^ (1u << l), 3);
             }
           }
         }
       }
     }
   }
-  // Phase 2: gather the candidate positions (bucket k lists ids[offsets[k] .. offsets[k + 1])).
-  for (const auto& [off, ids] : buckets) cand.insert(cand.end(), ids + off[0], ids + off[1]);
+  if (layout_ == PdqIndexLayout::filtered) {
+    // Phase 2: each bucket's entry range.
+    for (auto& p : buckets) {
+      p.begin = p.offset[0];
+      p.end = p.offset[1];
+    }
+    // Phase 3: the filter. A hash within the radius differs from the query in at most
+    // radius - flips of the 96 filter bits (they are disjoint from the probed substring, on which
+    // this bucket is `flips` bits away), so an entry over that is rejected without reading its hash.
+    filter_candidates(buckets, cand);
+  } else {
+    // Phase 2: gather the candidate positions (bucket k lists ids[offsets[k] .. offsets[k + 1])).
+    for (const auto& p : buckets) {
+      cand.insert(cand.end(), p.ids + p.offset[0], p.ids + p.offset[1]);
+    }
+  }
   verify(hashes_, cand.data(), cand.size(), q.data(), radius, hits);
   // A hash within the radius is found once per substring that is within the flip budget:
   // keep one of each.

@@ -11,7 +11,10 @@ namespace vigil::server {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free port
-  int threads = 8;                         // HTTP worker threads
+  // HTTP worker threads. A kept-alive connection holds its thread between requests, so this
+  // should be at least the number of connections the messenger's backend keeps open.
+  int threads = 32;
+  int keep_alive_max_requests = 100;  // requests on one connection before the server closes it
   std::uint64_t max_body_bytes = 32ull << 20;
   int read_timeout_ms = 10'000;
   int write_timeout_ms = 10'000;

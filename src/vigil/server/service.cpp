@@ -54,6 +54,7 @@ Service::Service(ServiceConfig config, std::unique_ptr<TextSignalSource> text)
   });
 
   http_.set_tcp_nodelay(true);
+  http_.set_keep_alive_max_count(static_cast<size_t>(config_.server.keep_alive_max_requests));
   http_.set_payload_max_length(config_.server.max_body_bytes);
   http_.set_read_timeout(config_.server.read_timeout_ms / 1000, (config_.server.read_timeout_ms % 1000) * 1000);
   http_.set_write_timeout(config_.server.write_timeout_ms / 1000, (config_.server.write_timeout_ms % 1000) * 1000);
