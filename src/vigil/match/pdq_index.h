@@ -98,8 +98,6 @@ class PdqIndex {
 
   // Probes one search makes at this radius (sum over chunks of the values within the flip budget).
   std::size_t probes_for_radius(int radius) const;
-  // Bits each chunk is probed within at this radius (-1: not probed); see pdq_index.cpp.
-  std::vector<int> flip_budgets(int radius) const;
 
  private:
   struct Chunk {
@@ -109,6 +107,8 @@ class PdqIndex {
     const std::uint32_t* ids = nullptr;        // size_ (compact layout)
     const FilteredEntry* filtered = nullptr;   // size_ (filtered layout)
   };
+  // Bits chunk `chunk` is probed within at this radius (-1: not probed); see pdq_index.cpp.
+  int flip_budget(int chunk, int radius) const;
   void attach(std::span<const std::byte> blob);  // sets the pointers from the blob layout
   void validate() const;
 
