@@ -371,6 +371,59 @@ TEST_F(MatcherTest, ReadersNeverSeeHalfAChange) {
   EXPECT_EQ(matcher.match(pdq_query(h)).matches.size() % 2, 0u);
 }
 
+// MatcherOptions::pdq_layout picks the PDQ index layout; a snapshot written with another layout
+// is rebuilt rather than used, and "automatic" accepts the layout it would have chosen.
+TEST_F(MatcherTest, TheConfiguredIndexLayoutIsUsedAndASnapshotOfAnotherIsRebuilt) {
+  std::mt19937_64 rng(21);
+  const auto bank = make_bank("known");
+  std::vector<Hash256> hashes;
+  std::vector<BankEntry> batch;
+  for (int i = 0; i < 300; ++i) {
+    hashes.push_back(random_hash(rng));
+    BankEntry e;
+    e.signal_type = SignalType::pdq;
+    e.value = hashes.back().to_hex();
+    batch.push_back(e);
+  }
+  store_.add_entries(bank.id, batch);
+  MatcherOptions opts;
+  opts.snapshot_path = dir_.path() / "index.snapshot";
+  auto check = [&](const Matcher& m) {
+    for (int i = 0; i < 300; i += 29) {
+      const auto r = m.match(pdq_query(flipped(hashes[i], 12, rng)));
+      ASSERT_EQ(r.matches.size(), 1u) << i;
+      EXPECT_EQ(r.matches[0].value, hashes[i].to_hex());
+    }
+  };
+  std::size_t compact_bytes = 0;
+  opts.pdq_layout = PdqIndexLayout::compact;
+  {
+    Matcher m(store_, opts);
+    EXPECT_FALSE(m.stats().loaded_from_snapshot);
+    compact_bytes = m.stats().index_bytes;
+    check(m);
+  }
+  {
+    Matcher m(store_, opts);
+    EXPECT_TRUE(m.stats().loaded_from_snapshot) << m.stats().snapshot_status;
+    EXPECT_EQ(m.stats().index_bytes, compact_bytes);
+  }
+  opts.pdq_layout = PdqIndexLayout::filtered;
+  {
+    Matcher m(store_, opts);
+    EXPECT_FALSE(m.stats().loaded_from_snapshot);
+    EXPECT_NE(m.stats().snapshot_status.find("layout"), std::string::npos) << m.stats().snapshot_status;
+    EXPECT_GT(m.stats().index_bytes, compact_bytes);  // 16-byte entries instead of 4
+    check(m);
+  }
+  opts.pdq_layout = PdqIndexLayout::automatic;  // filtered at this size: the snapshot is current
+  {
+    Matcher m(store_, opts);
+    EXPECT_TRUE(m.stats().loaded_from_snapshot) << m.stats().snapshot_status;
+    check(m);
+  }
+}
+
 TEST_F(MatcherTest, SnapshotIsReusedWhenCurrentAndRebuiltWhenStaleOrCorrupt) {
   std::mt19937_64 rng(9);
   const auto bank = make_bank("known", 31, BankKind::match, {"A1"});

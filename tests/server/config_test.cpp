@@ -34,7 +34,10 @@ timeout_ms = 2500
 workers = 4
 [media]
 pdq_mode = "fast"
+[matching]
+pdq_index_layout = "compact"
 )");
+  EXPECT_EQ(c.matching.pdq_index_layout, "compact");
   EXPECT_EQ(c.server.listen, "0.0.0.0:9000");
   EXPECT_EQ(c.server.max_body_bytes, 1048576u);
   EXPECT_EQ(c.server.keep_alive_max_requests, 7);
@@ -58,6 +61,7 @@ TEST(ConfigTest, MistakesAreNamed) {
   expect_error("[sever]\n", "unknown section [sever]");
   expect_error("[queue]\nworkers = 0\n", "queue.workers = 0 is out of range");
   expect_error("[server]\nkeep_alive_max_requests = 0\n", "server.keep_alive_max_requests = 0 is out of range");
+  expect_error("[matching]\npdq_index_layout = \"fast\"\n", "matching.pdq_index_layout = \"fast\" is not one of");
   expect_error("[queue]\nworkers = \"two\"\n", "queue.workers must be an integer");
   expect_error("[media]\npdq_mode = \"slow\"\n", "media.pdq_mode = \"slow\" is not one of");
   expect_error("[server]\nlisten = \"nohost\"\n", "must be host:port");

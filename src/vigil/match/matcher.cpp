@@ -137,7 +137,7 @@ struct Matcher::State {
         }
       });
     }
-    data->pdq = PdqIndex::build(hashes, {}, options.threads);
+    data->pdq = PdqIndex::build(hashes, {.chunks = 0, .layout = options.pdq_layout}, options.threads);
     data->rebuild_exact();
     return generation_over(std::move(data), banks);
   }
@@ -174,13 +174,19 @@ struct Matcher::State {
       } else {
         try {
           auto data = std::make_shared<IndexData>(read_snapshot(path));
-          if (snapshot_current(*data, banks)) {
+          const PdqIndexLayout wanted = options.pdq_layout == PdqIndexLayout::automatic
+                                            ? PdqIndexParams::auto_layout(data->pdq.size())
+                                            : options.pdq_layout;
+          if (data->pdq.layout() != wanted) {
+            snapshot_status = "snapshot has another PDQ index layout than configured: rebuilt from the store";
+          } else if (snapshot_current(*data, banks)) {
             publish(generation_over(std::move(data), banks));
             loaded_from_snapshot = true;
             snapshot_status = "loaded from the snapshot (bank versions match the store)";
             return;
+          } else {
+            snapshot_status = "snapshot is stale (bank versions changed): rebuilt from the store";
           }
-          snapshot_status = "snapshot is stale (bank versions changed): rebuilt from the store";
         } catch (const Error& e) {
           snapshot_status = fmt::format("snapshot unusable ({}): rebuilt from the store", e.what());
         }

@@ -25,6 +25,7 @@
 
 #include "vigil/common/hash256.h"
 #include "vigil/common/signal_type.h"
+#include "vigil/match/pdq_index.h"
 #include "vigil/store/bank.h"
 #include "vigil/store/bank_store.h"
 
@@ -92,6 +93,7 @@ struct MatcherOptions {
   bool dihedral = false;               // search all 8 dihedral variants when the query has them
   std::filesystem::path snapshot_path; // empty: no snapshot file
   int threads = 1;                     // threads for match() of large batches and for builds
+  PdqIndexLayout pdq_layout = PdqIndexLayout::automatic;  // see pdq_index.h (memory vs speed)
 };
 
 struct MatcherStats {

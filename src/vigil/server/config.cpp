@@ -193,6 +193,7 @@ ServiceConfig parse_config(std::string_view toml_text, std::string_view origin_v
     s.boolean("dihedral", c.matching.dihedral);
     s.boolean("snapshot", c.matching.snapshot);
     s.integer("refresh_interval_ms", c.matching.refresh_interval_ms, 50, 3'600'000);
+    s.string("pdq_index_layout", c.matching.pdq_index_layout, {"automatic", "compact", "filtered"});
     s.check_unknown();
   }
   {

@@ -49,6 +49,7 @@ struct MatchingConfig {
   bool dihedral = false;      // also match the 8 rotations/flips of uploaded images
   bool snapshot = true;       // keep a memory-mappable index snapshot in the data directory
   int refresh_interval_ms = 5'000;  // how often bank changes are folded into the live index
+  std::string pdq_index_layout = "automatic";  // automatic | compact | filtered (match/pdq_index.h)
 };
 
 struct TextConfig {

@@ -119,6 +119,8 @@ void Service::load_index() {
   try {
     match::MatcherOptions options;
     options.dihedral = config_.matching.dihedral;
+    if (config_.matching.pdq_index_layout == "compact") options.pdq_layout = match::PdqIndexLayout::compact;
+    if (config_.matching.pdq_index_layout == "filtered") options.pdq_layout = match::PdqIndexLayout::filtered;
     if (config_.matching.snapshot) options.snapshot_path = config_.data_dir / "match-index.snapshot";
     std::unique_ptr<match::Matcher> m;
     {
