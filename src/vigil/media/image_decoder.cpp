@@ -13,67 +13,21 @@
 #include "vigil/media/bmp_reader.h"
 #include "vigil/media/jpeg_reader.h"
 #include "vigil/media/pdq.h"
+#include "vigil/media/vips_support.h"
 
 namespace vigil::media {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = DecodeClock;
 
 // The reference hasher squashes any image with a side over this to exactly this square.
 constexpr int kReferenceSide = 512;
 // Rows pulled from libvips per request in the streaming (reference) pipeline.
 constexpr int kStripRows = 32;
 
-// Owns one reference to a libvips object.
 template <typename T>
-class Ref {
- public:
-  Ref() = default;
-  explicit Ref(T* p) : p_(p) {}
-  ~Ref() { reset(); }
-  Ref(const Ref&) = delete;
-  Ref& operator=(const Ref&) = delete;
-  Ref(Ref&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
-  Ref& operator=(Ref&& o) noexcept {
-    if (this != &o) {
-      reset();
-      p_ = o.p_;
-      o.p_ = nullptr;
-    }
-    return *this;
-  }
-  T* get() const { return p_; }
-  T** out() {
-    reset();
-    return &p_;
-  }
-  void reset() {
-    if (p_ != nullptr) g_object_unref(p_);
-    p_ = nullptr;
-  }
-
- private:
-  T* p_ = nullptr;
-};
-using Image = Ref<VipsImage>;
-
-// libvips's reason for the failure that just happened, on one line. libvips keeps one error
-// log for the whole process (warnings from other decodes can be in it too), so the last line,
-// which is the error that stopped this decode, is the reason.
-std::string vips_reason() {
-  char* raw = vips_error_buffer_copy();
-  std::string text = raw != nullptr ? raw : "";
-  g_free(raw);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  const auto nl = text.rfind('\n');
-  if (nl != std::string::npos) text = text.substr(nl + 1);
-  std::string out;
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
-  }
-  if (out.size() > 300) out = out.substr(0, 300) + "...";
-  return out.empty() ? "unknown libvips error" : out;
-}
+using Ref = VipsRef<T>;
+using Image = VipsImageRef;
 
 [[noreturn]] void fail_decode(ImageFormat format, const char* /*stage*/) {
   throw Error("cannot decode " + std::string(format_name(format)) + " image: " + vips_reason());
@@ -128,29 +82,8 @@ Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAc
 }
 
 void check_limits(int width, int height, int bands, const DecodeLimits& limits) {
-  if (width <= 0 || height <= 0) throw Error("image has no pixels");
-  const std::string size = std::to_string(width) + "x" + std::to_string(height);
-  if (width > limits.max_dimension || height > limits.max_dimension) {
-    throw Error("image is " + size + " pixels, a side over the limit of " +
-                std::to_string(limits.max_dimension));
-  }
-  const std::uint64_t pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
-  if (pixels > limits.max_pixels) {
-    throw Error("image is " + size + " = " + std::to_string(pixels) +
-                " pixels, over the limit of " + std::to_string(limits.max_pixels) +
-                " (decompression bomb?)");
-  }
+  check_image_size(width, height, limits);
   if (bands < 1 || bands > 16) throw Error("image has " + std::to_string(bands) + " bands");
-}
-
-int orientation_of(VipsImage* image) {
-  int orientation = 1;
-  if (vips_image_get_typeof(image, VIPS_META_ORIENTATION) != 0 &&
-      vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation) != 0) {
-    vips_error_clear();
-    orientation = 1;
-  }
-  return (orientation >= 1 && orientation <= 8) ? orientation : 1;
 }
 
 // Reduces any decoded image to 1 (grey), 3 (RGB) or 4 (CMYK) bands of 8 or 16 bits, dropping
@@ -229,19 +162,6 @@ bool row_is_grey(const std::uint8_t* rgb, int width) {
     if (p[0] != p[1] || p[1] != p[2]) return false;
   }
   return true;
-}
-
-void check_deadline(Clock::time_point deadline, const DecodeLimits& limits) {
-  if (Clock::now() > deadline) {
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%g", limits.max_decode_seconds);
-    throw Error(std::string("decoding took longer than the time limit (") + seconds + " s)");
-  }
-}
-
-Clock::time_point deadline_from(const DecodeLimits& limits) {
-  const double seconds = std::clamp(limits.max_decode_seconds, 0.0, 1e6);
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
 
 // Luma of an 8-bit RGB (3 channels) or grey (1 channel) image. An RGB image whose pixels are all

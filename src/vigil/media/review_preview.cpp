@@ -12,91 +12,21 @@
 #include "vigil/common/error.h"
 #include "vigil/media/bmp_reader.h"
 #include "vigil/media/image_decoder.h"
+#include "vigil/media/vips_support.h"
 
 namespace vigil::media {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Clock = DecodeClock;
 
 // Output rows pulled through the decode pipeline per request; the decode deadline is checked
 // between requests.
 constexpr int kStripRows = 16;
 
-// Owns one reference to a libvips image.
-class Image {
- public:
-  Image() = default;
-  ~Image() { reset(); }
-  Image(const Image&) = delete;
-  Image& operator=(const Image&) = delete;
-  Image(Image&& o) noexcept : p_(o.p_) { o.p_ = nullptr; }
-  Image& operator=(Image&& o) noexcept {
-    if (this != &o) {
-      reset();
-      p_ = o.p_;
-      o.p_ = nullptr;
-    }
-    return *this;
-  }
-  VipsImage* get() const { return p_; }
-  VipsImage** out() {
-    reset();
-    return &p_;
-  }
-  void reset() {
-    if (p_ != nullptr) g_object_unref(p_);
-    p_ = nullptr;
-  }
-
- private:
-  VipsImage* p_ = nullptr;
-};
-
-// The last line of libvips's error log (the error that stopped this operation), printable
-// characters only, bounded.
-std::string vips_reason() {
-  char* raw = vips_error_buffer_copy();
-  std::string text = raw != nullptr ? raw : "";
-  g_free(raw);
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  const auto nl = text.rfind('\n');
-  if (nl != std::string::npos) text = text.substr(nl + 1);
-  std::string out;
-  for (char c : text) {
-    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
-  }
-  if (out.size() > 300) out = out.substr(0, 300) + "...";
-  return out.empty() ? "unknown libvips error" : out;
-}
+using Image = VipsImageRef;
 
 [[noreturn]] void fail(ImageFormat format, const char* stage) {
   throw Error("cannot " + std::string(stage) + " " + std::string(format_name(format)) + " image: " + vips_reason());
-}
-
-void check_limits(int width, int height, const DecodeLimits& limits) {
-  if (width <= 0 || height <= 0) throw Error("image has no pixels");
-  const std::string size = std::to_string(width) + "x" + std::to_string(height);
-  if (width > limits.max_dimension || height > limits.max_dimension) {
-    throw Error("image is " + size + " pixels, a side over the limit of " + std::to_string(limits.max_dimension));
-  }
-  const std::uint64_t pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
-  if (pixels > limits.max_pixels) {
-    throw Error("image is " + size + " = " + std::to_string(pixels) + " pixels, over the limit of " +
-                std::to_string(limits.max_pixels) + " (decompression bomb?)");
-  }
-}
-
-Clock::time_point deadline_from(const DecodeLimits& limits) {
-  const double seconds = std::clamp(limits.max_decode_seconds, 0.0, 1e6);
-  return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
-}
-
-void check_deadline(Clock::time_point deadline, const DecodeLimits& limits) {
-  if (Clock::now() > deadline) {
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%g", limits.max_decode_seconds);
-    throw Error(std::string("decoding took longer than the time limit (") + seconds + " s)");
-  }
 }
 
 // Opens the image lazily (header only) with the one loader for its format (the others stay
@@ -136,16 +66,6 @@ Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, int sh
   }
   if (status != 0) fail(format, "decode");
   return image;
-}
-
-int orientation_of(VipsImage* image) {
-  int orientation = 1;
-  if (vips_image_get_typeof(image, VIPS_META_ORIENTATION) != 0 &&
-      vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation) != 0) {
-    vips_error_clear();
-    orientation = 1;
-  }
-  return (orientation >= 1 && orientation <= 8) ? orientation : 1;
 }
 
 // Largest JPEG shrink-on-load factor (1, 2, 4, 8) that still leaves the longer side at least
@@ -279,7 +199,7 @@ std::vector<std::uint8_t> render(std::span<const std::uint8_t> bytes, const Revi
   int orientation = 1;
   if (format == ImageFormat::bmp) {
     const BmpSize size = bmp_size(bytes);
-    check_limits(size.width, size.height, limits);
+    check_image_size(size.width, size.height, limits);
     bmp = decode_bmp(bytes);
     check_deadline(deadline, limits);
     // Three 8-bit bands: libvips takes them as sRGB.
@@ -290,7 +210,7 @@ std::vector<std::uint8_t> render(std::span<const std::uint8_t> bytes, const Revi
     Image header = open_image(bytes, format, 1);
     const int width = vips_image_get_width(header.get());
     const int height = vips_image_get_height(header.get());
-    check_limits(width, height, limits);
+    check_image_size(width, height, limits);
     const int bands = vips_image_get_bands(header.get());
     if (bands < 1 || bands > 16) throw Error("image has " + std::to_string(bands) + " bands");
     orientation = orientation_of(header.get());

@@ -1,0 +1,63 @@
+#include "vigil/media/vips_support.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+
+#include "vigil/common/error.h"
+
+namespace vigil::media {
+
+std::string vips_reason() {
+  char* raw = vips_error_buffer_copy();
+  std::string text = raw != nullptr ? raw : "";
+  g_free(raw);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  const auto nl = text.rfind('\n');
+  if (nl != std::string::npos) text = text.substr(nl + 1);
+  std::string out;
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+  }
+  if (out.size() > 300) out = out.substr(0, 300) + "...";
+  return out.empty() ? "unknown libvips error" : out;
+}
+
+void check_image_size(int width, int height, const DecodeLimits& limits) {
+  if (width <= 0 || height <= 0) throw Error("image has no pixels");
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  if (width > limits.max_dimension || height > limits.max_dimension) {
+    throw Error("image is " + size + " pixels, a side over the limit of " + std::to_string(limits.max_dimension));
+  }
+  const std::uint64_t pixels = static_cast<std::uint64_t>(width) * static_cast<std::uint64_t>(height);
+  if (pixels > limits.max_pixels) {
+    throw Error("image is " + size + " = " + std::to_string(pixels) + " pixels, over the limit of " +
+                std::to_string(limits.max_pixels) + " (decompression bomb?)");
+  }
+}
+
+int orientation_of(VipsImage* image) {
+  int orientation = 1;
+  if (vips_image_get_typeof(image, VIPS_META_ORIENTATION) != 0 &&
+      vips_image_get_int(image, VIPS_META_ORIENTATION, &orientation) != 0) {
+    vips_error_clear();
+    orientation = 1;
+  }
+  return (orientation >= 1 && orientation <= 8) ? orientation : 1;
+}
+
+DecodeClock::time_point deadline_from(const DecodeLimits& limits) {
+  const double seconds = std::clamp(limits.max_decode_seconds, 0.0, 1e6);
+  return DecodeClock::now() +
+         std::chrono::duration_cast<DecodeClock::duration>(std::chrono::duration<double>(seconds));
+}
+
+void check_deadline(DecodeClock::time_point deadline, const DecodeLimits& limits) {
+  if (DecodeClock::now() > deadline) {
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g", limits.max_decode_seconds);
+    throw Error(std::string("decoding took longer than the time limit (") + seconds + " s)");
+  }
+}
+
+}  // namespace vigil::media
