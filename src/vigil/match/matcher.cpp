@@ -12,19 +12,12 @@
 #include <unordered_set>
 
 #include "vigil/common/error.h"
+#include "vigil/common/ascii.h"
 #include "vigil/common/hex.h"
 #include "vigil/match/index_snapshot.h"
 
 namespace vigil::match {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
 
 // An entry added or changed since the base was built (searched linearly; kept small).
 struct DeltaEntry {
@@ -62,15 +55,14 @@ Signal parse_signal(std::string_view text) {
     throw Error(fmt::format("a hash is written type:value (e.g. pdq:<64 hex digits>), got '{}'",
                             text.substr(0, 80)));
   }
-  std::string type_name(text.substr(0, colon));
-  for (auto& c : type_name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string type_name = ascii_lower(text.substr(0, colon));
   const auto type = parse_signal_type(type_name);
   if (!type) {
     throw Error(fmt::format("unknown signal type '{}' (known: pdq, md5, sha1, sha256)", text.substr(0, std::min<std::size_t>(colon, 40))));
   }
   Signal s{*type, std::string(text.substr(colon + 1))};
   validate_signal(s);
-  s.value = lower(s.value);
+  s.value = ascii_lower(s.value);
   return s;
 }
 
@@ -225,7 +217,7 @@ struct Matcher::State {
         const bool live = !change.deleted && !e.disabled;
         DeltaEntry d;
         if (live) {
-          d = {e.id, b.id, e.signal_type, lower(e.value), {}, e.labels};
+          d = {e.id, b.id, e.signal_type, ascii_lower(e.value), {}, e.labels};
           if (e.signal_type == SignalType::pdq) {
             auto h = Hash256::from_hex(e.value);
             if (!h) continue;
@@ -328,7 +320,7 @@ QueryResult match_one(const Generation& g, const MatcherOptions& options, const 
   for (std::size_t si = 0; si < query.signals.size(); ++si) {
     const Signal& signal = query.signals[si];
     validate_signal(signal);
-    const std::string value = lower(signal.value);
+    const std::string value = ascii_lower(signal.value);
     // Keyed by entry id: the closest variant wins.
     std::unordered_map<std::int64_t, Candidate> found;
     auto offer = [&](Candidate c) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <set>
 
+#include "vigil/common/ascii.h"
 #include "vigil/match/matcher.h"
 #include "vigil/media/image_hasher.h"
 #include "vigil/server/api_error.h"
@@ -39,9 +40,7 @@ std::string validate_signal(SignalType type, const std::string& value) {
   } catch (const Error& e) {
     throw ApiError(400, "invalid_signal", fmt::format("invalid signal: {}", e.what()));
   }
-  std::string lower = value;
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
+  return ascii_lower(value);
 }
 
 std::optional<std::set<std::string>> parse_banks(const httplib::Request& req) {
@@ -134,8 +133,7 @@ class HmaApi {
     FetchedMedia fetched = s_.fetcher_->fetch(url);
     const auto types = parse_types(req);
     if (!query_param(req, "content_type") && !fetched.content_type.empty()) {
-      std::string ct = fetched.content_type;
-      for (auto& c : ct) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      const std::string ct = ascii_lower(fetched.content_type);
       if (ct.rfind("image", 0) != 0) {
         throw ApiError(400, "unsupported_content_type",
                        fmt::format("unsupported url ContentType: '{}', if you know the expected type, provide it with "
@@ -490,8 +488,7 @@ void HmaApi::register_routes(httplib::Server& http) {
              if (!s_.authorize(req, res, kReadBankRoles)) return;
              const store::Bank bank = require_bank(req.matches[1]);
              const auto entry = require_entry(bank, parse_id(req.matches[2], "content id"));
-             std::string inc = query_param(req, "include_signals").value_or("false");
-             for (auto& c : inc) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+             const std::string inc = ascii_lower(query_param(req, "include_signals").value_or("false"));
              send_json(res, 200, content_json(entry, bank, inc == "true"));
            }));
   http.Put(R"(/c/bank/([^/]+)/content/(\d+))", guarded([this](const httplib::Request& req, httplib::Response& res) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "vigil/common/ascii.h"
 #include "vigil/server/api_error.h"
 
 namespace vigil::server {
@@ -43,8 +44,7 @@ std::optional<std::string> query_param(const httplib::Request& req, const char* 
 bool query_bool(const httplib::Request& req, const char* name, bool fallback) {
   auto v = query_param(req, name);
   if (!v) return fallback;
-  std::string s = *v;
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string s = ascii_lower(*v);
   if (s == "true" || s == "1" || s == "yes" || s == "t" || s == "y") return true;
   if (s == "false" || s == "0" || s == "no" || s == "f" || s == "n" || s.empty()) return false;
   throw ApiError(400, "invalid_parameter", fmt::format("parameter '{}' must be true or false", name));

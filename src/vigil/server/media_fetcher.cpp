@@ -10,15 +10,11 @@
 #include <chrono>
 #include <cstring>
 
+#include "vigil/common/ascii.h"
 #include "vigil/server/api_error.h"
 
 namespace vigil::server {
 namespace {
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
 
 bool is_private_v4(std::uint32_t a) {  // host byte order
   const auto in = [a](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
@@ -86,7 +82,7 @@ ParsedUrl parse_url(const std::string& url) {
   ParsedUrl u;
   const auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos) throw ApiError(400, "fetch_bad_url", "media URL must be absolute http(s)");
-  u.scheme = lower(url.substr(0, scheme_end));
+  u.scheme = ascii_lower(url.substr(0, scheme_end));
   if (u.scheme != "http" && u.scheme != "https") {
     throw ApiError(400, "fetch_bad_url", fmt::format("media URL scheme '{}' is not http or https", u.scheme));
   }
@@ -114,7 +110,7 @@ ParsedUrl parse_url(const std::string& url) {
     u.host = authority.substr(0, colon);
     if (colon != std::string::npos) port_text = authority.substr(colon + 1);
   }
-  u.host = lower(u.host);
+  u.host = ascii_lower(u.host);
   if (u.host.empty()) throw ApiError(400, "fetch_bad_url", "media URL has no host");
   if (!port_text.empty()) {
     if (port_text.size() > 5 || !std::all_of(port_text.begin(), port_text.end(), ::isdigit)) {
@@ -133,7 +129,7 @@ FetchedMedia MediaFetcher::fetch(const std::string& original_url) const {
   for (int hop = 0;; ++hop) {
     const ParsedUrl u = parse_url(url);
     const bool allowed = std::any_of(config_.allowed_hosts.begin(), config_.allowed_hosts.end(),
-                                     [&](const std::string& h) { return lower(h) == u.host; });
+                                     [&](const std::string& h) { return ascii_lower(h) == u.host; });
     if (!allowed) {
       if (hop == 0) {
         throw ApiError(400, "fetch_host_not_allowed",
