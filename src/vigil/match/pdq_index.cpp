@@ -46,10 +46,12 @@ std::size_t align16(std::size_t n) { return (n + 15) & ~std::size_t{15}; }
 // Bytes of one chunk's offsets (2^bits + 1 of them), padded to 16 bytes.
 std::size_t offsets_bytes(int bits) { return align16(((std::size_t{1} << bits) + 1) * sizeof(std::uint32_t)); }
 
-// Bytes of one chunk's tables in the blob: offsets, then the entries (ids, or filtered entries).
+std::size_t ids_bytes(std::size_t n) { return align16(n * sizeof(std::uint32_t)); }
+
+// Bytes of one chunk's tables in the blob: offsets, ids, then (filtered layout) the filters.
 std::size_t chunk_bytes(int bits, std::size_t n, PdqIndexLayout layout) {
-  const std::size_t entry = layout == PdqIndexLayout::filtered ? sizeof(FilteredEntry) : sizeof(std::uint32_t);
-  return offsets_bytes(bits) + align16(n * entry);
+  const std::size_t filters = layout == PdqIndexLayout::filtered ? align16(n * sizeof(EntryFilter)) : 0;
+  return offsets_bytes(bits) + ids_bytes(n) + filters;
 }
 
 std::size_t blob_bytes(const std::vector<ChunkLayout>& chunks, std::size_t n, PdqIndexLayout layout) {
@@ -139,8 +141,8 @@ void verify(const Hash256* hashes, const std::uint32_t* cand, std::size_t n, con
 // One bucket a search probes.
 struct Probe {
   const std::uint32_t* offset;    // offsets + key: the bucket is entries [offset[0], offset[1])
-  const std::uint32_t* ids;       // compact layout
-  const FilteredEntry* filtered;  // filtered layout
+  const std::uint32_t* ids;       // positions
+  const EntryFilter* filters;     // filtered layout
   const std::uint32_t* qf;        // the query's filter bits for this chunk
   int allowed;                    // radius minus the bucket's flips: most filter bits that may differ
   std::uint32_t begin, end;
@@ -154,8 +156,8 @@ __attribute__((always_inline)) inline void filter_body(const std::vector<Probe>&
   constexpr std::size_t kAhead = 6;
   auto prefetch = [&probes](std::size_t i) {
     const Probe& p = probes[i];
-    const char* a = reinterpret_cast<const char*>(p.filtered + p.begin);
-    const char* z = reinterpret_cast<const char*>(p.filtered + p.end);
+    const char* a = reinterpret_cast<const char*>(p.filters + p.begin);
+    const char* z = reinterpret_cast<const char*>(p.filters + p.end);
     for (int line = 0; line < 4 && a < z; ++line, a += 64) __builtin_prefetch(a);
   };
   for (std::size_t i = 0; i < std::min(kAhead, probes.size()); ++i) prefetch(i);
@@ -163,10 +165,10 @@ __attribute__((always_inline)) inline void filter_body(const std::vector<Probe>&
     if (i + kAhead < probes.size()) prefetch(i + kAhead);
     const Probe& p = probes[i];
     const std::uint32_t q0 = p.qf[0], q1 = p.qf[1], q2 = p.qf[2];
-    for (const FilteredEntry *e = p.filtered + p.begin, *end = p.filtered + p.end; e != end; ++e) {
-      const int d = __builtin_popcount(e->filter[0] ^ q0) + __builtin_popcount(e->filter[1] ^ q1) +
-                    __builtin_popcount(e->filter[2] ^ q2);
-      if (d <= p.allowed) cand.push_back(e->id);
+    for (std::uint32_t k = p.begin; k != p.end; ++k) {
+      const std::uint32_t* f = p.filters[k].bits;
+      const int d = __builtin_popcount(f[0] ^ q0) + __builtin_popcount(f[1] ^ q1) + __builtin_popcount(f[2] ^ q2);
+      if (d <= p.allowed) cand.push_back(p.ids[k]);
     }
   }
 }
@@ -235,7 +237,7 @@ PdqIndex PdqIndex::build(std::span<const Hash256> hashes, PdqIndexParams params,
   parallel_for(layout.size(), threads, [&](std::size_t ci) {
     const auto& c = layout[ci];
     auto* offsets = reinterpret_cast<std::uint32_t*>(base + chunk_offset[ci]);
-    std::byte* entries = base + chunk_offset[ci] + offsets_bytes(c.bits);
+    auto* ids = reinterpret_cast<std::uint32_t*>(base + chunk_offset[ci] + offsets_bytes(c.bits));
     const std::size_t buckets = std::size_t{1} << c.bits;
     std::vector<std::uint32_t> keys(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -245,17 +247,16 @@ PdqIndex PdqIndex::build(std::span<const Hash256> hashes, PdqIndexParams params,
     }
     for (std::size_t b = 0; b < buckets; ++b) offsets[b + 1] += offsets[b];
     std::vector<std::uint32_t> cursor(offsets, offsets + buckets);
-    if (kind == PdqIndexLayout::filtered) {
-      auto* fe = reinterpret_cast<FilteredEntry*>(entries);
-      for (std::size_t i = 0; i < n; ++i) {
-        FilteredEntry& e = fe[cursor[keys[i]]++];
-        e.id = static_cast<std::uint32_t>(i);
+    auto* filters = kind == PdqIndexLayout::filtered
+                        ? reinterpret_cast<EntryFilter*>(reinterpret_cast<std::byte*>(ids) + ids_bytes(n))
+                        : nullptr;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t slot = cursor[keys[i]]++;
+      ids[slot] = static_cast<std::uint32_t>(i);
+      if (filters) {
         const auto w = hashes[i].words();
-        filter_of(w.data(), c, e.filter);
+        filter_of(w.data(), c, filters[slot].bits);
       }
-    } else {
-      auto* ids = reinterpret_cast<std::uint32_t*>(entries);
-      for (std::size_t i = 0; i < n; ++i) ids[cursor[keys[i]]++] = static_cast<std::uint32_t>(i);
     }
   });
 
@@ -310,11 +311,9 @@ void PdqIndex::attach(std::span<const std::byte> blob) {
     ch.start = c.start;
     ch.bits = c.bits;
     ch.offsets = reinterpret_cast<const std::uint32_t*>(blob.data() + off);
-    const std::byte* entries = blob.data() + off + offsets_bytes(c.bits);
+    ch.ids = reinterpret_cast<const std::uint32_t*>(blob.data() + off + offsets_bytes(c.bits));
     if (layout_ == PdqIndexLayout::filtered) {
-      ch.filtered = reinterpret_cast<const FilteredEntry*>(entries);
-    } else {
-      ch.ids = reinterpret_cast<const std::uint32_t*>(entries);
+      ch.filters = reinterpret_cast<const EntryFilter*>(blob.data() + off + offsets_bytes(c.bits) + ids_bytes(size_));
     }
     chunk_.push_back(ch);
     off += chunk_bytes(c.bits, size_, layout_);
@@ -333,16 +332,16 @@ void PdqIndex::validate() const {
     }
     for (std::size_t b = 0; b < buckets; ++b) {
       for (std::uint32_t k = c.offsets[b]; k < c.offsets[b + 1]; ++k) {
-        const std::uint32_t id = c.filtered ? c.filtered[k].id : c.ids[k];
+        const std::uint32_t id = c.ids[k];
         if (id >= size_) throw Error(fmt::format("PDQ index data: table {} has an entry out of range", ci));
         const auto w = hashes_[id].words();
         if (extract_bits(w.data(), c.start, c.bits) != b) {
           throw Error(fmt::format("PDQ index data: table {} files an entry under the wrong key", ci));
         }
-        if (c.filtered) {
+        if (c.filters) {
           std::uint32_t f[3];
           filter_of(w.data(), {c.start, c.bits}, f);
-          if (std::memcmp(f, c.filtered[k].filter, sizeof f) != 0) {
+          if (std::memcmp(f, c.filters[k].bits, sizeof f) != 0) {
             throw Error(fmt::format("PDQ index data: table {} has an entry whose filter bits do not match its hash", ci));
           }
         }
@@ -409,10 +408,10 @@ void PdqIndex::search(const Hash256& query, int radius, std::vector<PdqHit>& out
     const int t = flip_budget(static_cast<int>(ci), radius);
     if (t < 0) continue;
     const std::uint32_t key = extract_bits(q.data(), c.start, c.bits);
-    if (c.filtered) filter_of(q.data(), {c.start, c.bits}, qf[ci]);
+    if (c.filters) filter_of(q.data(), {c.start, c.bits}, qf[ci]);
     auto probe = [&](std::uint32_t k, int flips) {
       __builtin_prefetch(c.offsets + k);
-      buckets.push_back({c.offsets + k, c.ids, c.filtered, qf[ci], radius - flips, 0, 0});
+      buckets.push_back({c.offsets + k, c.ids, c.filters, qf[ci], radius - flips, 0, 0});
     };
     probe(key, 0);
     if (t >= 1) {
