@@ -37,50 +37,6 @@ using Image = VipsImageRef;
 // errors that matter reach the caller as vigil::Error, so warnings are dropped.
 void drop_vips_warning(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
 
-using BufferLoader = int (*)(void*, size_t, VipsImage**, ...);
-
-BufferLoader loader_for(ImageFormat format) {
-  switch (format) {
-    case ImageFormat::jpeg: return &vips_jpegload_buffer;
-    case ImageFormat::png: return &vips_pngload_buffer;
-    case ImageFormat::webp: return &vips_webpload_buffer;
-    case ImageFormat::gif: return &vips_gifload_buffer;
-    case ImageFormat::tiff: return &vips_tiffload_buffer;
-    case ImageFormat::bmp: break;  // bmp_reader.cpp
-    case ImageFormat::heif: return &vips_heifload_buffer;
-    case ImageFormat::unknown: break;
-  }
-  return nullptr;
-}
-
-// Opens the image lazily (header only): pixels are decoded when regions are requested.
-// `shrink` > 1 asks JPEG and WebP for shrink-on-load (fast mode).
-Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAccess access,
-                 int shrink) {
-  BufferLoader load = loader_for(format);
-  if (load == nullptr) {
-    throw Error("not a supported image format (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)");
-  }
-  Image image;
-  void* data = const_cast<std::uint8_t*>(bytes.data());  // libvips only reads the buffer
-  // libjpeg reports corrupt entropy data only as warnings, so JPEG fails on warnings; libpng's
-  // warnings are mostly benign remarks (e.g. about colour profiles), so others fail on errors.
-  const VipsFailOn fail_on = format == ImageFormat::jpeg ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
-  int status = 0;
-  if (format == ImageFormat::jpeg && shrink > 1) {
-    status = load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, "shrink", shrink, nullptr);
-  } else if (format == ImageFormat::webp && shrink > 1) {
-    status = load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, "scale",
-                  1.0 / shrink, nullptr);
-  } else {
-    status = load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, nullptr);
-  }
-  if (status != 0) {
-    fail_decode(format, "header");
-  }
-  return image;
-}
-
 void check_limits(int width, int height, int bands, const DecodeLimits& limits) {
   check_image_size(width, height, limits);
   if (bands < 1 || bands > 16) throw Error("image has " + std::to_string(bands) + " bands");
@@ -360,7 +316,7 @@ LumaImage decode_streamed(std::span<const std::uint8_t> bytes, ImageFormat forma
     result.height = bmp.height;
     return result;
   }
-  Image image = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, 1);
+  Image image = open_vips_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, 1);
   int width = vips_image_get_width(image.get());
   int height = vips_image_get_height(image.get());
   check_limits(width, height, vips_image_get_bands(image.get()), options.limits);
@@ -370,13 +326,13 @@ LumaImage decode_streamed(std::span<const std::uint8_t> bytes, ImageFormat forma
   const int shrink = (fast && can_shrink) ? shrink_on_load_for(width, height) : 1;
   if (rotate) {
     // Rotation needs random access to the decoded image.
-    image = open_image(bytes, format, VIPS_ACCESS_RANDOM, shrink);
+    image = open_vips_image(bytes, format, VIPS_ACCESS_RANDOM, shrink);
     Image rotated;
     if (vips_autorot(image.get(), rotated.out(), nullptr) != 0) fail_decode(format, "orientation");
     image = std::move(rotated);
     if (orientation >= 5) std::swap(width, height);  // 5..8 turn the image by 90 degrees
   } else if (shrink > 1) {
-    image = open_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, shrink);
+    image = open_vips_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, shrink);
   }
   if (fast && vips_image_guess_interpretation(image.get()) == VIPS_INTERPRETATION_CMYK &&
       vips_image_get_typeof(image.get(), VIPS_META_ICC_NAME) != 0) {

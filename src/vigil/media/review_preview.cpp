@@ -29,45 +29,6 @@ using Image = VipsImageRef;
   throw Error("cannot " + std::string(stage) + " " + std::string(format_name(format)) + " image: " + vips_reason());
 }
 
-// Opens the image lazily (header only) with the one loader for its format (the others stay
-// blocked, see initialize_decoder). `shrink` > 1 asks JPEG for DCT-domain shrink-on-load.
-// Every loader reads the first page/frame only by default.
-Image open_image(std::span<const std::uint8_t> bytes, ImageFormat format, int shrink) {
-  void* data = const_cast<std::uint8_t*>(bytes.data());  // libvips only reads the buffer
-  const std::size_t size = bytes.size();
-  // libjpeg reports corrupt entropy data only as warnings, so JPEG fails on warnings.
-  const VipsFailOn fail_on = format == ImageFormat::jpeg ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
-  const VipsAccess access = VIPS_ACCESS_SEQUENTIAL;
-  Image image;
-  int status = -1;
-  switch (format) {
-    case ImageFormat::jpeg:
-      status = vips_jpegload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, "shrink",
-                                    std::max(shrink, 1), nullptr);
-      break;
-    case ImageFormat::png:
-      status = vips_pngload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
-      break;
-    case ImageFormat::webp:
-      status = vips_webpload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
-      break;
-    case ImageFormat::gif:
-      status = vips_gifload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
-      break;
-    case ImageFormat::tiff:
-      status = vips_tiffload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
-      break;
-    case ImageFormat::heif:
-      status = vips_heifload_buffer(data, size, image.out(), "access", access, "fail_on", fail_on, nullptr);
-      break;
-    case ImageFormat::bmp:
-    case ImageFormat::unknown:
-      throw Error("not a supported image format (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)");
-  }
-  if (status != 0) fail(format, "decode");
-  return image;
-}
-
 // Largest JPEG shrink-on-load factor (1, 2, 4, 8) that still leaves the longer side at least
 // `max_side`, so that the final downscale has full detail to work from (and then blurs it).
 int jpeg_shrink_for(int width, int height, int max_side) {
@@ -207,7 +168,7 @@ std::vector<std::uint8_t> render(std::span<const std::uint8_t> bytes, const Revi
                                                 VIPS_FORMAT_UCHAR);
     if (decoded.get() == nullptr) fail(format, "decode");
   } else {
-    Image header = open_image(bytes, format, 1);
+    Image header = open_vips_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, 1);
     const int width = vips_image_get_width(header.get());
     const int height = vips_image_get_height(header.get());
     check_image_size(width, height, limits);
@@ -215,7 +176,7 @@ std::vector<std::uint8_t> render(std::span<const std::uint8_t> bytes, const Revi
     if (bands < 1 || bands > 16) throw Error("image has " + std::to_string(bands) + " bands");
     orientation = orientation_of(header.get());
     const int shrink = format == ImageFormat::jpeg ? jpeg_shrink_for(width, height, options.max_side) : 1;
-    decoded = shrink > 1 ? open_image(bytes, format, shrink) : std::move(header);
+    decoded = shrink > 1 ? open_vips_image(bytes, format, VIPS_ACCESS_SEQUENTIAL, shrink) : std::move(header);
   }
 
   Image small = downscale(to_grey(std::move(decoded), format), options.max_side, format);

@@ -8,6 +8,40 @@
 
 namespace vigil::media {
 
+VipsImageRef open_vips_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAccess access, int shrink) {
+  using BufferLoader = int (*)(void*, size_t, VipsImage**, ...);
+  BufferLoader load = nullptr;
+  switch (format) {
+    case ImageFormat::jpeg: load = &vips_jpegload_buffer; break;
+    case ImageFormat::png: load = &vips_pngload_buffer; break;
+    case ImageFormat::webp: load = &vips_webpload_buffer; break;
+    case ImageFormat::gif: load = &vips_gifload_buffer; break;
+    case ImageFormat::tiff: load = &vips_tiffload_buffer; break;
+    case ImageFormat::heif: load = &vips_heifload_buffer; break;
+    case ImageFormat::bmp:  // bmp_reader.cpp
+    case ImageFormat::unknown: break;
+  }
+  if (load == nullptr) {
+    throw Error("not a supported image format (expected JPEG, PNG, WebP, GIF, TIFF, BMP or HEIF/AVIF)");
+  }
+  VipsImageRef image;
+  void* data = const_cast<std::uint8_t*>(bytes.data());  // libvips only reads the buffer
+  // libjpeg reports corrupt entropy data only as warnings, so JPEG fails on warnings; libpng's
+  // warnings are mostly benign remarks (e.g. about colour profiles), so others fail on errors.
+  const VipsFailOn fail_on = format == ImageFormat::jpeg ? VIPS_FAIL_ON_WARNING : VIPS_FAIL_ON_ERROR;
+  int status = 0;
+  if (format == ImageFormat::jpeg && shrink > 1) {
+    status = load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, "shrink", shrink, nullptr);
+  } else if (format == ImageFormat::webp && shrink > 1) {
+    status = load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, "scale", 1.0 / shrink,
+                  nullptr);
+  } else {
+    status = load(data, bytes.size(), image.out(), "access", access, "fail_on", fail_on, nullptr);
+  }
+  if (status != 0) throw Error("cannot decode " + std::string(format_name(format)) + " image: " + vips_reason());
+  return image;
+}
+
 std::string vips_reason() {
   char* raw = vips_error_buffer_copy();
   std::string text = raw != nullptr ? raw : "";

@@ -4,8 +4,11 @@
 #include <vips/vips.h>
 
 #include <chrono>
+#include <cstdint>
+#include <span>
 #include <string>
 
+#include "vigil/media/image_decoder.h"
 #include "vigil/media/image_hasher.h"
 
 namespace vigil::media {
@@ -42,6 +45,13 @@ class VipsRef {
   T* p_ = nullptr;
 };
 using VipsImageRef = VipsRef<VipsImage>;
+
+// Opens an image lazily (header only: pixels are decoded when regions are requested) with the one
+// libvips loader for its format (the others stay blocked, see initialize_decoder). Every loader
+// reads the first page/frame only. `shrink` > 1 asks JPEG and WebP for shrink-on-load. JPEG fails
+// on libjpeg warnings (corrupt entropy data is only a warning there), the others on errors.
+// Throws vigil::Error for BMP (bmp_reader.h) and unknown formats, and naming libvips's reason.
+VipsImageRef open_vips_image(std::span<const std::uint8_t> bytes, ImageFormat format, VipsAccess access, int shrink);
 
 // libvips's reason for the failure that just happened, on one line. libvips keeps one error log
 // for the whole process (warnings from other decodes can be in it too), so the last line, which
