@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -123,17 +124,36 @@ std::string json_row(const std::string& path, const media::ImageHashes& h, bool 
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + '\n';
 }
 
+// How long a run lasts before the progress line appears: 1 s, or VIGIL_PROGRESS_DELAY_MS
+// milliseconds (0 to 3600000; an advanced setting, used by the tests). Throws vigil::Error naming
+// a bad value.
+std::chrono::milliseconds progress_delay() {
+  const char* text = std::getenv("VIGIL_PROGRESS_DELAY_MS");
+  if (text == nullptr) return std::chrono::milliseconds(1000);
+  const std::string value = text;
+  const bool digits = !value.empty() && value.size() <= 7 &&
+                      std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!digits || std::stol(value) > 3'600'000) {
+    throw Error("VIGIL_PROGRESS_DELAY_MS: '" + printable_path(value) +
+                "' is not a number of milliseconds from 0 to 3600000");
+  }
+  return std::chrono::milliseconds(std::stol(value));
+}
+
 // A one-line progress display on stderr, only when stderr is a terminal and the run has lasted
-// over a second.
+// over `delay` (1 s by default).
 class Progress {
  public:
-  Progress(std::size_t total, bool enabled)
-      : total_(total), enabled_(enabled && ::isatty(STDERR_FILENO) == 1), start_(Clock::now()) {}
+  Progress(std::size_t total, bool enabled, std::chrono::milliseconds delay)
+      : total_(total),
+        enabled_(enabled && ::isatty(STDERR_FILENO) == 1),
+        delay_seconds_(std::chrono::duration<double>(delay).count()),
+        start_(Clock::now()) {}
 
   void update(std::size_t done) {
     if (!enabled_) return;
     const double elapsed = seconds_since_start();
-    if (elapsed < 1.0) return;
+    if (elapsed < delay_seconds_) return;
     const double rate = done / elapsed;
     char line[160];
     const int percent = total_ ? static_cast<int>(100.0 * done / total_) : 100;
@@ -159,6 +179,7 @@ class Progress {
   double seconds_since_start() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
   std::size_t total_;
   bool enabled_;
+  double delay_seconds_;
   bool shown_ = false;
   Clock::time_point start_;
 };
@@ -173,6 +194,7 @@ int run_hash(const HashCommandOptions& opts) {
   hash_options.limits.max_dimension = opts.max_dimension;
   hash_options.limits.max_decode_seconds = opts.max_decode_seconds;
 
+  const std::chrono::milliseconds delay = progress_delay();
   media::initialize_media();
 
   const std::vector<WalkEntry> entries = expand_paths(opts.paths, std::cin, {.null_separated_stdin = opts.null_separated});
@@ -189,7 +211,7 @@ int run_hash(const HashCommandOptions& opts) {
     std::fputc('\n', out);
   }
 
-  Progress progress(entries.size(), !opts.no_progress);
+  Progress progress(entries.size(), !opts.no_progress, delay);
   std::size_t failed = 0;
   std::size_t below_quality = 0;
 
@@ -228,6 +250,8 @@ int run_hash(const HashCommandOptions& opts) {
   OrderedParallelOptions parallel;
   parallel.threads = threads;
   parallel.tick = [&](std::size_t done) { progress.update(done); };
+  // Refreshed every 200 ms, or sooner when the delay is shorter (at least every 1 ms).
+  parallel.tick_every = std::clamp(delay, std::chrono::milliseconds(1), parallel.tick_every);
   run_ordered_parallel<FileResult>(entries.size(), work, emit, parallel);
   progress.clear();
 
@@ -292,7 +316,11 @@ const CommandRegistrar registrar{{"hash", "Hash image files: PDQ, quality, MD5, 
       "\\n, \\\\. With --json: one JSON object per line with the same fields.\n"
       "Rows come in input order whatever -j. A file that cannot be hashed (missing, truncated, corrupt, not an "
       "image, over a limit) gives one line on stderr, 'vigil hash: PATH: REASON', and the batch goes on.\n"
-      "Exit status: 0 all files hashed (or left out by --min-quality), 1 some files failed, 2 bad usage.");
+      "Exit status: 0 all files hashed (or left out by --min-quality), 1 some files failed, 2 bad usage.\n"
+      "Progress: when stderr is a terminal and the run lasts over 1 s, a line 'vigil hash: DONE/TOTAL files "
+      "(P%), R files/s, about M:SS left' is kept up to date on stderr and erased at the end (never on stdout; "
+      "--no-progress turns it off). Environment: VIGIL_PROGRESS_DELAY_MS=N shows it after N milliseconds "
+      "instead of 1000 (0 to 3600000), refreshed every min(N, 200) ms.");
   return [opts] { return run_hash(*opts); };
 }}};
 
