@@ -2,7 +2,7 @@
 // binary indexes on the same data, in one run. Not a timed test; see docs/benchmarks.md.
 //
 //   pdq_index_bench [--n 1000000,10000000] [--queries 10000] [--radius 31] [--data uniform,clustered]
-//                   [--chunks 16] [--layout compact,filtered] [--faiss-queries 1000] [--hnsw-max-n 1000000] [--no-faiss]
+//                   [--chunks 16] [--layout compact,filtered] [--faiss-queries 1000] [--hnsw-max-n 1000000] [--no-faiss] [--no-kernels]
 //                   [--multihash 16x16x1,20x12x0,12x21x2] [--snapshot-dir DIR] [--threads T]
 //
 // Data: N random 256-bit codes (uniform), or families of near-duplicates (clustered: a random
@@ -75,6 +75,7 @@ struct Options {
   std::vector<std::string> data{"uniform", "clustered"};
   std::vector<int> chunks{16};
   std::vector<std::string> layouts{"compact", "filtered"};  // PdqIndexLayout of each of our rows
+  bool compare_kernels = true;  // filtered rows: also time each slower filter kernel (PdqKernel)
   std::size_t faiss_queries = 1000;
   std::size_t hnsw_max_n = 1'000'000;
   bool faiss = true;
@@ -112,6 +113,8 @@ Options parse(int argc, char** argv) {
       o.radius = std::stoi(value());
     } else if (a == "--data") {
       o.data = split(value(), ',');
+    } else if (a == "--no-kernels") {
+      o.compare_kernels = false;
     } else if (a == "--layout") {
       o.layouts = split(value(), ',');
       for (const auto& l : o.layouts) {
@@ -349,6 +352,36 @@ void bench_one(const Options& o, const std::string& kind, std::size_t n) {
                   return "yes";
                 }());
     if (r.value() == 1.0 && r.false_hits == 0) best_ours = std::max(best_ours, qps1);
+    if (layout == vigil::match::PdqIndexLayout::filtered && o.compare_kernels) {
+      // Each filter kernel this CPU has on the same queries, interleaved in blocks of 500 so
+      // that the host's load drifts over all of them alike (this VM's speed moves by up to 2x
+      // within a minute), CPU time of this thread summed per kernel.
+      using vigil::match::PdqKernel;
+      const int kinds = static_cast<int>(vigil::match::best_pdq_kernel()) + 1;
+      std::vector<double> cpu(static_cast<std::size_t>(kinds), 0.0);
+      std::vector<std::size_t> differ(static_cast<std::size_t>(kinds), 0);
+      constexpr std::size_t kBlock = 500;
+      for (std::size_t b = 0; b < qs.size(); b += kBlock) {
+        for (int k = 0; k < kinds; ++k) {
+          vigil::match::limit_pdq_kernel(static_cast<PdqKernel>(k));
+          const double c0 = thread_cpu_seconds();
+          for (std::size_t i = b; i < std::min(qs.size(), b + kBlock); ++i) {
+            hits.clear();
+            index.search(qs[i], o.radius, hits);
+            differ[static_cast<std::size_t>(k)] += hits.size() != got[i].size() ? 1 : 0;
+          }
+          cpu[static_cast<std::size_t>(k)] += thread_cpu_seconds() - c0;
+        }
+      }
+      vigil::match::limit_pdq_kernel(PdqKernel::avx512);
+      const double best_qps = static_cast<double>(qs.size()) / cpu.back();
+      for (int k = 0; k < kinds; ++k) {
+        const double qk = static_cast<double>(qs.size()) / cpu[static_cast<std::size_t>(k)];
+        std::printf("      filter kernel %-8s %10.1f q/s (1 thread, CPU time, interleaved)  best / this %.2fx  same results: %s\n",
+                    vigil::match::to_string(static_cast<PdqKernel>(k)), qk, best_qps / qk,
+                    differ[static_cast<std::size_t>(k)] == 0 ? "yes" : "NO");
+      }
+    }
     if (!o.snapshot_dir.empty() && chunks == o.chunks.back() && layout_name == o.layouts.back()) {
       // What a restart costs: the matcher's snapshot of this index (one bank, no labels).
       vigil::match::IndexData d;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <numeric>
 #include <random>
@@ -126,6 +127,71 @@ TEST_P(PdqIndexRecall, ClusteredDataMatchesBruteForce) {
 
 INSTANTIATE_TEST_SUITE_P(ChunksAndLayouts, PdqIndexRecall,
                          ::testing::Combine(::testing::Values(12, 16, 21, 32, 64), ::testing::ValuesIn(kLayouts)));
+
+// Every filter kernel this CPU has (portable, popcnt, AVX-512) gives the brute-force answer:
+// long buckets (32 substrings of 8 bits over 30,000 hashes: ~120 entries per bucket, so the
+// AVX-512 kernel runs full 16-entry steps and every tail length) and short ones (16 x 16 bits).
+TEST(PdqIndex, EveryKernelMatchesBruteForce) {
+  std::mt19937_64 rng(4242);
+  const auto data = clustered(30000, rng);
+  const auto qs = queries_for(data, 60, rng);
+  const auto best = best_pdq_kernel();
+  for (int k = 0; k <= static_cast<int>(best); ++k) {
+    const auto kernel = static_cast<PdqKernel>(k);
+    limit_pdq_kernel(kernel);
+    ASSERT_EQ(pdq_kernel(), kernel);
+    for (int chunks : {32, 16}) {
+      SCOPED_TRACE(std::string("kernel ") + to_string(kernel) + " chunks " + std::to_string(chunks));
+      const auto index = PdqIndex::build(data, {chunks, PdqIndexLayout::filtered});
+      const auto hits = check_against_brute_force(data, qs, index, {0, 8, 20, 31});
+      EXPECT_GT(hits, 30u);  // the near-duplicate queries do find things
+    }
+  }
+  limit_pdq_kernel(PdqKernel::avx512);
+  EXPECT_EQ(pdq_kernel(), best);
+  if (best != PdqKernel::avx512) std::printf("note: this CPU has no AVX-512 VPOPCNTDQ; that kernel was not run\n");
+}
+
+// The filter must keep a true match wherever it sits in its bucket. 16 x 16-bit substrings at
+// radius 15 probe each substring at 0 flips, so a hash with one flip in each of 15 substrings is
+// found only through the 16th, clean one, and its 96 filter bits (the next 6 substrings) differ
+// in 6 bits, near enough to the allowed 15 that a filter reading the wrong word or skipping a lane
+// loses it. Group c (clean substring c) has c + 1 + 16 ((c + 1) mod 3) such hashes, all in one
+// bucket: buckets of 1 to 16 entries plus 0, 16 or 32 more, so every position of a 16-entry step
+// and every tail length after one, two or three steps is exercised.
+TEST(PdqIndex, FilterKeepsMatchesAtEveryBucketPosition) {
+  std::mt19937_64 rng(99);
+  const Hash256 q = random_hash(rng);
+  std::vector<Hash256> data;
+  for (int i = 0; i < 5000; ++i) data.push_back(random_hash(rng));
+  std::vector<std::uint32_t> targets;
+  for (int clean = 0; clean < 16; ++clean) {
+    for (int k = 0; k < clean + 1 + 16 * ((clean + 1) % 3); ++k) {
+      Hash256 h = q;
+      for (int c = 0; c < 16; ++c) {
+        if (c == clean) continue;
+        const int p = 16 * c + static_cast<int>(rng() % 16);  // bit p of words(): bit p % 8 of byte p / 8
+        h.bytes[static_cast<std::size_t>(p >> 3)] ^= static_cast<std::uint8_t>(1u << (p & 7));
+      }
+      targets.push_back(static_cast<std::uint32_t>(data.size()));
+      data.push_back(h);
+    }
+  }
+  const auto index = PdqIndex::build(data, {16, PdqIndexLayout::filtered});
+  const auto best = best_pdq_kernel();
+  for (int k = 0; k <= static_cast<int>(best); ++k) {
+    limit_pdq_kernel(static_cast<PdqKernel>(k));
+    std::vector<PdqHit> got;
+    index.search(q, 15, got);
+    expect_same(got, brute_force(data, q, 15), std::string("kernel ") + to_string(static_cast<PdqKernel>(k)));
+    for (std::uint32_t t : targets) {
+      EXPECT_TRUE(std::any_of(got.begin(), got.end(), [&](const PdqHit& h) { return h.position == t && h.distance == 15; }))
+          << "kernel " << to_string(static_cast<PdqKernel>(k)) << " lost target " << t;
+      if (::testing::Test::HasFailure()) break;
+    }
+  }
+  limit_pdq_kernel(PdqKernel::avx512);
+}
 
 // The tightest cases of the generalised pigeonhole bound the index probes by: a query at distance
 // exactly r = m * a + b whose flips are spread so that only one substring is within its budget

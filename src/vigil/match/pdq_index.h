@@ -63,6 +63,18 @@ struct PdqIndexParams {
   }
 };
 
+// The instructions the search's hot loops use. The filter step has three builds: portable C++,
+// hardware popcnt (x86-64 since 2008), and AVX-512 F + VPOPCNTDQ (16 entries per step; Ice Lake
+// and later Xeons). Verification and the linear scan use popcnt from `popcnt` up. Results are the
+// same whichever runs; the tests check each against brute force.
+enum class PdqKernel { portable = 0, popcnt = 1, avx512 = 2 };
+PdqKernel best_pdq_kernel();  // the best this CPU (and OS) supports
+PdqKernel pdq_kernel();       // the one searches use now: the best, capped by limit_pdq_kernel()
+// Caps the kernel process-wide (tests and benchmarks compare kernels; PdqKernel::avx512 lifts
+// the cap). Searches running concurrently pick it up on their next call.
+void limit_pdq_kernel(PdqKernel most);
+const char* to_string(PdqKernel kernel);
+
 struct PdqHit {
   std::uint32_t position = 0;  // index into the hashes the index was built from
   int distance = 0;
