@@ -316,6 +316,8 @@ void check_reference_peer(const fs::path& dir) {
     }
   }
   std::printf("peer check: %d/%d equal the reference CSV (%s)\n", equal, total, csv.c_str());
+  std::printf("  (convert's 'ParseError missing >' warnings on stderr, if any, come from XMP packets in some of\n"
+              "  these images; the reference hasher prints them too, they change nothing)\n");
   std::fflush(stdout);
   if (total == 0 || equal != total) die("the reference hasher peer does not reproduce the reference hashes");
 }
