@@ -320,7 +320,7 @@ const CommandRegistrar registrar{{"hash", "Hash image files: PDQ, quality, MD5, 
       "Progress: when stderr is a terminal and the run lasts over 1 s, a line 'vigil hash: DONE/TOTAL files "
       "(P%), R files/s, about M:SS left' is kept up to date on stderr and erased at the end (never on stdout; "
       "--no-progress turns it off). Environment: VIGIL_PROGRESS_DELAY_MS=N shows it after N milliseconds "
-      "instead of 1000 (0 to 3600000), refreshed every min(N, 200) ms.");
+      "instead of 1000 (0 to 3600000), refreshed every min(N, 200) ms (at least every 1 ms).");
   return [opts] { return run_hash(*opts); };
 }}};
 
