@@ -58,6 +58,22 @@ Query pdq_query(const Hash256& h, std::optional<int> quality = std::nullopt) {
   return q;
 }
 
+// n PDQ entries with random hashes, labelled L0, L1, L2 in turn when `labelled`; each hash is
+// appended to `hashes`.
+std::vector<BankEntry> random_pdq_entries(int n, std::mt19937_64& rng, std::vector<Hash256>& hashes,
+                                          bool labelled = false) {
+  std::vector<BankEntry> batch;
+  for (int i = 0; i < n; ++i) {
+    hashes.push_back(random_hash(rng));
+    BankEntry e;
+    e.signal_type = SignalType::pdq;
+    e.value = hashes.back().to_hex();
+    if (labelled) e.labels = {"L" + std::to_string(i % 3)};
+    batch.push_back(e);
+  }
+  return batch;
+}
+
 class MatcherTest : public ::testing::Test {
  protected:
   MatcherTest() : db_(dir_.path() / "vigil.db"), store_(db_) {}
@@ -377,15 +393,7 @@ TEST_F(MatcherTest, TheConfiguredIndexLayoutIsUsedAndASnapshotOfAnotherIsRebuilt
   std::mt19937_64 rng(21);
   const auto bank = make_bank("known");
   std::vector<Hash256> hashes;
-  std::vector<BankEntry> batch;
-  for (int i = 0; i < 300; ++i) {
-    hashes.push_back(random_hash(rng));
-    BankEntry e;
-    e.signal_type = SignalType::pdq;
-    e.value = hashes.back().to_hex();
-    batch.push_back(e);
-  }
-  store_.add_entries(bank.id, batch);
+  store_.add_entries(bank.id, random_pdq_entries(300, rng, hashes));
   MatcherOptions opts;
   opts.snapshot_path = dir_.path() / "index.snapshot";
   auto check = [&](const Matcher& m) {
@@ -428,15 +436,7 @@ TEST_F(MatcherTest, SnapshotIsReusedWhenCurrentAndRebuiltWhenStaleOrCorrupt) {
   std::mt19937_64 rng(9);
   const auto bank = make_bank("known", 31, BankKind::match, {"A1"});
   std::vector<Hash256> hashes;
-  std::vector<BankEntry> batch;
-  for (int i = 0; i < 500; ++i) {
-    hashes.push_back(random_hash(rng));
-    BankEntry e;
-    e.signal_type = SignalType::pdq;
-    e.value = hashes.back().to_hex();
-    e.labels = {"L" + std::to_string(i % 3)};
-    batch.push_back(e);
-  }
+  auto batch = random_pdq_entries(500, rng, hashes, /*labelled=*/true);
   BankEntry digest;
   digest.signal_type = SignalType::sha1;
   digest.value = hex_of(rng, 40);
