@@ -54,8 +54,19 @@ BmpImage decode_bmp(std::span<const std::uint8_t> bytes) {
   // gdk-pixbuf buffers everything up to the pixel data offset: an offset past the end of the
   // file would make it allocate up to 4 GiB before noticing (found by the fuzzer).
   const auto offset = static_cast<std::uint32_t>(le32(&bytes[10]));
-  if (offset > bytes.size() || offset < 14 + static_cast<std::uint32_t>(le32(&bytes[14]))) {
+  const auto header = static_cast<std::uint32_t>(le32(&bytes[14]));
+  if (offset > bytes.size() || offset < 14 + header) {
     fail("pixel data offset " + std::to_string(offset) + " is outside the file");
+  }
+  // Likewise it sizes the colour table from the header's colour count (times 4, in 32 bits): a
+  // count of 2^32 - 1 made it ask for 4 GiB (another libFuzzer find). The table lies between the
+  // header and the pixel data, so a count that does not fit there is refused.
+  if (header >= 40) {
+    if (bytes.size() < 14 + 40) fail("header too short");
+    const auto colours = static_cast<std::uint32_t>(le32(&bytes[46]));
+    if (colours > (offset - 14 - header) / 4) {
+      fail("colour table of " + std::to_string(colours) + " entries does not fit before the pixel data");
+    }
   }
   GError* error = nullptr;
   std::unique_ptr<GdkPixbufLoader, LoaderUnref> loader(gdk_pixbuf_loader_new_with_type("bmp", &error));
