@@ -253,6 +253,25 @@ TEST_F(ReviewPreview, CoarseLayoutSurvivesTheBlur) {
   EXPECT_GT(mean(p, 240, 0, 320, 160), 215.0);
 }
 
+// Thin JPEG strips: shrink-on-load must not shrink a side below one pixel. libvips 8.14 rounds
+// the shrunk size down, and a zero-height image trips an assertion that aborts the process (a
+// libFuzzer find: 2324x4 asked for shrink 8). Previews and fast-mode hashes of such strips work.
+TEST_F(ReviewPreview, ThinJpegStripsAreShrunkNoFurtherThanOnePixel) {
+  ReviewPreviewOptions o;
+  o.max_side = 100;  // 2324 / 8 >= 100: the preview asks for the largest shrink, 8
+  for (const auto& [w, h] : std::vector<std::pair<int, int>>{{2324, 4}, {4000, 1}, {1, 4000}, {4000, 3}}) {
+    const Bytes jpeg = encode(checkerboard(w, h, 2), "jpeg");
+    Pixels p = decode_jpeg(render_review_preview(jpeg, o));
+    EXPECT_EQ(std::max(p.width, p.height), 100) << w << "x" << h;
+    EXPECT_GE(std::min(p.width, p.height), 1) << w << "x" << h;
+    HashOptions fast;
+    fast.mode = PdqMode::fast;
+    const auto hashes = hash_image_bytes(jpeg, fast);
+    EXPECT_EQ(hashes.width, w);
+    EXPECT_EQ(hashes.height, h);
+  }
+}
+
 TEST_F(ReviewPreview, SizeOptionsAndSmallImagesAreNotEnlarged) {
   ReviewPreviewOptions o;
   o.max_side = 100;
