@@ -279,8 +279,9 @@ TEST_F(ServiceApiTest, OperationsEndpoints) {
   json e = event("m1", "account.name_changed", "a");
   e["username"] = "someone";
   svc.wait_event(post_event(e)["id"].get<std::int64_t>());
-  // The worker counts an event just after committing its outcome, so a scrape right after the
-  // event reads as done may come a moment early: metrics are eventually consistent. Poll briefly.
+  // The worker counts an event just after committing its outcome (its latency first, then the
+  // count), so a scrape right after the event reads as done may come a moment early: metrics are
+  // eventually consistent. Poll briefly for the count.
   auto m = svc.client().Get("/metrics");
   for (int i = 0; i < 200 && m && m->body.find("vigil_events_processed_total{") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

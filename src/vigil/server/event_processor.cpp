@@ -194,10 +194,11 @@ void EventProcessor::run() {
     if (committed) {
       for (std::size_t i = 0; i < computed.size(); ++i) {
         const auto& outcome = outcomes[i].second;
-        metrics_.inc("vigil_events_processed_total",
-                     {{"type", computed[i]->type}, {"outcome", outcome.signals.empty() ? "no_signal" : "case"}});
+        // Latency first: a scrape that sees an event counted as processed also sees its latency.
         metrics_.observe("vigil_event_processing_seconds", batch_seconds / static_cast<double>(batch.size()),
                          {{"type", computed[i]->type}});
+        metrics_.inc("vigil_events_processed_total",
+                     {{"type", computed[i]->type}, {"outcome", outcome.signals.empty() ? "no_signal" : "case"}});
       }
     }
     for (const auto* event : retry) {
@@ -224,8 +225,8 @@ void EventProcessor::run() {
         }
       }
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - one_start).count();
-      metrics_.inc("vigil_events_processed_total", {{"type", event->type}, {"outcome", outcome_label}});
       metrics_.observe("vigil_event_processing_seconds", seconds, {{"type", event->type}});
+      metrics_.inc("vigil_events_processed_total", {{"type", event->type}, {"outcome", outcome_label}});
     }
   }
 }
