@@ -11,7 +11,10 @@ TEST(ConfigTest, EmptyFileGivesDefaults) {
   const ServiceConfig c = parse_config("");
   EXPECT_EQ(c.server.listen, "127.0.0.1:8080");
   EXPECT_EQ(c.queue.workers, 2);
-  EXPECT_EQ(c.server.threads, 32);
+  EXPECT_EQ(c.server.threads, 16);
+  EXPECT_EQ(c.server.event_threads, 0);
+  EXPECT_EQ(c.server.keep_alive_timeout_ms, 5000);
+  EXPECT_EQ(c.server.max_connections, 4096);
   EXPECT_EQ(c.server.keep_alive_max_requests, 100);
   EXPECT_TRUE(c.fetch.allowed_hosts.empty());
   EXPECT_FALSE(c.fetch.allow_private_addresses);

@@ -153,7 +153,10 @@ ServiceConfig parse_config(std::string_view toml_text, std::string_view origin_v
     Section s(root, "server", origin);
     s.string("listen", c.server.listen);
     s.integer("threads", c.server.threads, 1, 256);
+    s.integer("event_threads", c.server.event_threads, 0, 64);
     s.integer("keep_alive_max_requests", c.server.keep_alive_max_requests, 1, 1'000'000);
+    s.integer("keep_alive_timeout_ms", c.server.keep_alive_timeout_ms, 100, 3'600'000);
+    s.integer("max_connections", c.server.max_connections, 1, 1'000'000);
     s.integer("max_body_bytes", c.server.max_body_bytes, 1024, std::int64_t{1} << 32);
     s.integer("read_timeout_ms", c.server.read_timeout_ms, 100, 600'000);
     s.integer("write_timeout_ms", c.server.write_timeout_ms, 100, 600'000);

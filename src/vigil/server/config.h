@@ -11,10 +11,15 @@ namespace vigil::server {
 
 struct ServerConfig {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free port
-  // HTTP worker threads. A kept-alive connection holds its thread between requests, so this
-  // should be at least the number of connections the messenger's backend keeps open.
-  int threads = 32;
+  // Threads on the HTTP event loop (0: one per core). They also answer the short, non-blocking
+  // routes (/m/raw_lookup, /healthz, /readyz) themselves.
+  int event_threads = 0;
+  // HTTP handler threads for every other route. Idle kept-alive connections hold none; a
+  // request holds one while it is handled (hashing an image, fetching a URL, a store commit).
+  int threads = 16;
   int keep_alive_max_requests = 100;  // requests on one connection before the server closes it
+  int keep_alive_timeout_ms = 5'000;  // idle time before the server closes a kept-alive connection
+  int max_connections = 4'096;        // open connections; more are answered 503
   std::uint64_t max_body_bytes = 32ull << 20;
   int read_timeout_ms = 10'000;
   int write_timeout_ms = 10'000;

@@ -17,7 +17,15 @@ using json = nlohmann::json;
 using store::TokenRole;
 
 Service::Service(ServiceConfig config, std::unique_ptr<TextSignalSource> text)
-    : config_(std::move(config)), text_(std::move(text)) {
+    : config_(std::move(config)),
+      text_(std::move(text)),
+      http_(HttpServerOptions{.event_threads = config_.server.event_threads,
+                              .threads = config_.server.threads,
+                              .keep_alive_max_requests = config_.server.keep_alive_max_requests,
+                              .keep_alive_timeout_ms = config_.server.keep_alive_timeout_ms,
+                              .read_timeout_ms = config_.server.read_timeout_ms,
+                              .write_timeout_ms = config_.server.write_timeout_ms,
+                              .max_connections = config_.server.max_connections}) {
   store::DataDirectory dir(config_.data_dir, store::DataDirectory::Mode::create_if_missing);
   media::initialize_media();
   bank_db_ = std::make_unique<store::SqliteDatabase>(dir.store_path());
@@ -42,6 +50,9 @@ Service::Service(ServiceConfig config, std::unique_ptr<TextSignalSource> text)
   metrics_.describe("vigil_queue_depth", "gauge", "Events queued or being processed");
   metrics_.describe("vigil_index_entries", "gauge", "Entries per bank (enabled and disabled) in the bank store");
   metrics_.describe("vigil_index_ready", "gauge", "1 when the match index is loaded");
+  metrics_.describe("vigil_http_open_connections", "gauge", "Open HTTP connections (idle kept-alive ones included)");
+  metrics_.gauge_fn("vigil_http_open_connections",
+                    [this](auto& out) { out.push_back({{}, static_cast<double>(http_.open_connections())}); });
   metrics_.gauge_fn("vigil_queue_depth", [this](auto& out) {
     out.push_back({{}, static_cast<double>(service_store_->queue_depth())});
   });
@@ -53,13 +64,7 @@ Service::Service(ServiceConfig config, std::unique_ptr<TextSignalSource> text)
     }
   });
 
-  http_.set_tcp_nodelay(true);
-  http_.set_keep_alive_max_count(static_cast<size_t>(config_.server.keep_alive_max_requests));
   http_.set_payload_max_length(config_.server.max_body_bytes);
-  http_.set_read_timeout(config_.server.read_timeout_ms / 1000, (config_.server.read_timeout_ms % 1000) * 1000);
-  http_.set_write_timeout(config_.server.write_timeout_ms / 1000, (config_.server.write_timeout_ms % 1000) * 1000);
-  const int threads = config_.server.threads;
-  http_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     if (res.status == 413) {
@@ -85,6 +90,9 @@ Service::Service(ServiceConfig config, std::unique_ptr<TextSignalSource> text)
     // Path only: queries may carry media URLs; bodies and headers (tokens) are never logged.
     spdlog::info("http {} {} {}", req.method, req.path, res.status);
   });
+  // Short handlers that never wait on I/O run on the event threads (no hand-off to a handler
+  // thread). /m/raw_lookup reads only the in-memory index (and a token cache).
+  http_.set_inline_paths({"/m/raw_lookup", "/healthz", "/readyz"});
   // httplib tries routes in registration order (each a regex): the hot lookup path goes first.
   register_hma_routes();
   register_ops_routes();
@@ -169,16 +177,11 @@ int Service::start() {
   const int recovered = service_store_->recover_in_flight();
   queue_depth_ = service_store_->queue_depth();
   if (recovered > 0) spdlog::warn("requeued {} events that were being processed when the service last stopped", recovered);
-  if (port == 0) {
-    port_ = http_.bind_to_any_port(host);
-  } else {
-    port_ = http_.bind_to_port(host, port) ? port : -1;
-  }
-  if (port_ <= 0) throw Error(fmt::format("cannot listen on {}", config_.server.listen));
+  port_ = http_.bind_and_listen(host, port);
   started_ = true;
   processor_->start();
   index_thread_ = std::thread([this] { load_index(); });
-  listen_thread_ = std::thread([this] { http_.listen_after_bind(); });
+  http_.start();
   spdlog::info("vigil serve listening on {}:{}", host, port_);
   return port_;
 }
@@ -200,8 +203,7 @@ void Service::stop() {
     stopping_ = true;
   }
   stop_cv_.notify_all();
-  http_.stop();
-  if (listen_thread_.joinable()) listen_thread_.join();
+  http_.shutdown();
   processor_->stop();
   if (index_thread_.joinable()) index_thread_.join();
   if (matcher_owner_ && config_.matching.snapshot) {

@@ -1,6 +1,6 @@
 #pragma once
 // `vigil serve`: the detection service. One process, an embedded SQLite store in the data
-// directory, an HTTP server (cpp-httplib thread pool) with
+// directory, an HTTP server (HttpServer: httplib's request handling on an epoll loop) with
 //   /v1/...          the events and cases API (docs/service.md, /v1/openapi.json),
 //   /h, /m, /c/...   the HMA-compatible hashing, matching and curation API (docs/hma-api.md),
 //   /healthz, /readyz, /metrics   operations,
@@ -22,6 +22,7 @@
 #include "vigil/server/config.h"
 #include "vigil/server/event_intake.h"
 #include "vigil/server/event_processor.h"
+#include "vigil/server/http_server.h"
 #include "vigil/server/media_fetcher.h"
 #include "vigil/server/metrics.h"
 #include "vigil/server/text_signals.h"
@@ -88,9 +89,8 @@ class Service {
   std::atomic<std::int64_t> queue_depth_{0};
   std::atomic<std::int64_t> last_refresh_{-1};  // unix seconds of the last index build/refresh
   std::shared_ptr<HmaApi> hma_;
-  httplib::Server http_;
+  HttpServer http_;
   int port_ = 0;
-  std::thread listen_thread_;
   std::thread index_thread_;
   std::atomic<bool> stopping_{false};
   std::mutex stop_mutex_;  // with stop_cv_: wakes the index refresh thread
