@@ -235,6 +235,27 @@ TEST_F(HttpServerTest, InlinePathsRunOnTheEventThreadAndTheRestOnTheHandlerPool)
   EXPECT_NE(*ping.begin(), *where.begin());
 }
 
+TEST_F(HttpServerTest, ABodyOnAMethodThatTakesNoneIsRefused) {
+  // httplib would leave the body in the connection and read it as the next request; an event
+  // thread would wait for a body never sent. The server refuses the request and closes.
+  start({.event_threads = 1, .threads = 1});
+  for (const std::string header : {"Content-Length: 100", "content-LENGTH: 5", "Transfer-Encoding: chunked"}) {
+    RawClient c(port_);
+    c.send("GET /ping HTTP/1.1\r\nHost: t\r\n" + header + "\r\n\r\nGET /where HTTP/1.1\r\n\r\n");
+    auto r = c.read_response(1000ms);
+    ASSERT_TRUE(r) << header;
+    EXPECT_EQ(r->status, 400) << header;
+    EXPECT_NE(r->body.find("unexpected_body"), std::string::npos);
+    EXPECT_TRUE(c.closed_within(1000ms)) << header;
+  }
+  EXPECT_TRUE(threads_seen("where").empty());
+  RawClient zero(port_);  // Content-Length: 0 is no body
+  zero.send("GET /ping HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
+  auto r = zero.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "pong");
+}
+
 TEST_F(HttpServerTest, ASlowHandlerDoesNotStallTheInlinePaths) {
   start({.event_threads = 1, .threads = 2});
   RawClient slow(port_);

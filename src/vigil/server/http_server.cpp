@@ -12,10 +12,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "vigil/common/error.h"
@@ -66,6 +68,39 @@ std::string canned_error(int status, const char* reason, const char* code, const
   const std::string body = fmt::format(R"({{"error":"{}","message":"{}"}})", code, message);
   return fmt::format("HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{}",
                      status, reason, body.size(), body);
+}
+
+// The value of the first header line named `lower_name` (given in lower case; matched in any
+// case) in a header block, trimmed; nullopt when there is none.
+std::optional<std::string_view> header_value(std::string_view block, std::string_view lower_name) {
+  std::size_t at = block.find('\n');
+  while (at != std::string_view::npos && at + 1 + lower_name.size() < block.size()) {
+    const std::string_view line = block.substr(at + 1);
+    bool same = line[lower_name.size()] == ':';
+    for (std::size_t i = 0; same && i < lower_name.size(); ++i) {
+      same = static_cast<char>(std::tolower(static_cast<unsigned char>(line[i]))) == lower_name[i];
+    }
+    if (same) {
+      std::string_view value = line.substr(lower_name.size() + 1);
+      value = value.substr(0, value.find_first_of("\r\n"));
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      return value;
+    }
+    at = block.find('\n', at + 1);
+  }
+  return std::nullopt;
+}
+
+// httplib reads a body only for these methods. A body sent with any other (GET with
+// Content-Length: 5) would be left in the connection and read as the next request, so such a
+// request is refused instead (a request-smuggling shape behind a proxy that shares connections).
+bool declares_unread_body(std::string_view header_block) {
+  const std::string_view method = header_block.substr(0, header_block.find(' '));
+  if (method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE" || method == "PRI") return false;
+  if (header_value(header_block, "transfer-encoding")) return true;
+  const auto length = header_value(header_block, "content-length");
+  return length && length->find_first_not_of('0') != std::string_view::npos;
 }
 
 void send_all_best_effort(int fd, const std::string& data, int timeout_ms) {
@@ -345,7 +380,7 @@ bool HttpServer::is_inline(std::string_view header_block) const {
   if (end == std::string_view::npos) return false;
   const std::string_view path = target.substr(0, end);
   for (const auto& p : inline_paths_) {
-    if (p == path) return true;
+    if (p == path) return true;  // GET and HEAD carry no body here (declares_unread_body)
   }
   return false;
 }
@@ -472,7 +507,8 @@ void HttpServer::serve(Connection* c, bool on_event_thread) {
     const std::string_view pending = c->pending_view();
     // A request goes to httplib once its header block is complete, so that no thread waits on
     // a client that sends its header slowly.
-    if (pending.find("\n\r\n") == std::string_view::npos) {
+    const std::size_t header_end = pending.find("\n\r\n");
+    if (header_end == std::string_view::npos) {
       if (pending.size() > options_.max_header_bytes) {
         send_all_best_effort(c->fd,
                              canned_error(431, "Request Header Fields Too Large", "headers_too_large",
@@ -484,7 +520,16 @@ void HttpServer::serve(Connection* c, bool on_event_thread) {
       arm(c, true);
       return;
     }
-    if (on_event_thread && !is_inline(pending)) {
+    const std::string_view header_block = pending.substr(0, header_end + 1);  // later requests excluded
+    if (declares_unread_body(header_block)) {
+      send_all_best_effort(c->fd,
+                           canned_error(400, "Bad Request", "unexpected_body",
+                                        "this method takes no request body (Content-Length or Transfer-Encoding given)"),
+                           options_.write_timeout_ms);
+      close_connection(c);
+      return;
+    }
+    if (on_event_thread && !is_inline(header_block)) {
       {
         std::lock_guard lock(pool_mutex_);
         pool_queue_.push_back(c);
