@@ -425,7 +425,17 @@ void HttpServer::accept_connections() {
     const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) spdlog::warn("http: accept failed: {}", std::strerror(errno));
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      // Out of file descriptors (EMFILE/ENFILE) or memory: the listening socket stays readable,
+      // so back off instead of spinning, and say so at most once a second.
+      static std::atomic<std::int64_t> last_warning_ms{0};
+      const std::int64_t now = now_ms();
+      std::int64_t last = last_warning_ms.load();
+      if (now - last >= 1000 && last_warning_ms.compare_exchange_strong(last, now)) {
+        spdlog::warn("http: cannot accept a connection: {} (open connections: {})", std::strerror(errno),
+                     open_connections());
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
       return;
     }
     if (open_connections() >= static_cast<std::size_t>(options_.max_connections)) {
