@@ -122,7 +122,7 @@ bool row_is_grey(const std::uint8_t* rgb, int width) {
 
 // Luma of an 8-bit RGB (3 channels) or grey (1 channel) image. An RGB image whose pixels are all
 // grey is taken as grey, as ImageMagick writes it as PGM and the reference then reads one channel.
-std::vector<float> luma_of(const std::vector<std::uint8_t>& pixels, int channels, bool all_grey) {
+std::vector<float> luma_of(std::span<const std::uint8_t> pixels, int channels, bool all_grey) {
   const std::size_t n = pixels.size() / static_cast<std::size_t>(channels);
   std::vector<float> luma(n);
   if (channels == 1 || all_grey) {
@@ -221,8 +221,13 @@ LumaImage sample_rows(RowSource& source, const SourceShape& shape, Clock::time_p
     src_x[static_cast<std::size_t>(x)] =
         static_cast<std::size_t>(nearest_source_index(x, in_w, out_w)) * static_cast<std::size_t>(channels);
   }
-  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h) *
-                                   static_cast<std::size_t>(channels));
+  // Every byte is written below; kept per thread (at most 512x512x3) rather than allocated and
+  // zero-filled for every image.
+  thread_local std::vector<std::uint8_t> pixel_buffer;
+  const std::size_t pixel_bytes =
+      static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h) * static_cast<std::size_t>(channels);
+  if (pixel_buffer.size() < pixel_bytes) pixel_buffer.resize(pixel_bytes);
+  const std::span<std::uint8_t> pixels(pixel_buffer.data(), pixel_bytes);
   std::vector<std::uint8_t> converted(direct ? 0 : static_cast<std::size_t>(in_w) * static_cast<std::size_t>(channels));
   bool all_grey = true;
   bool grey_known = channels == 1;  // once a colour pixel is seen, the answer is known

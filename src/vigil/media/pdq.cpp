@@ -8,11 +8,6 @@
 namespace vigil::media::pdq {
 namespace {
 
-// The reference's constants are floats initialised from double literals.
-constexpr float kLumaR = 0.299f;
-constexpr float kLumaG = 0.587f;
-constexpr float kLumaB = 0.114f;
-
 // Rows 1..16 of the 64-point DCT-II basis, scaled by sqrt(2/64). The scale factor is a float and
 // each product is computed in double then stored as float, as in the reference.
 const std::array<float, 16 * 64>& dct_matrix() {
@@ -83,12 +78,58 @@ void box_filter_columns(const float* in, float* out, int rows, int cols, int win
   }
 }
 
-}  // namespace
-
-float luma_from_rgb(std::uint8_t r, std::uint8_t g, std::uint8_t b) {
-  return kLumaR * static_cast<float>(r) + kLumaG * static_cast<float>(g) +
-         kLumaB * static_cast<float>(b);
+// The row pass of the box filter, eight rows at a time. A row's running sum is one serial chain
+// of dependent additions; interleaving eight independent rows lets their additions and
+// divisions overlap. Each row sees exactly box_filter_1d's operations in the same order.
+void box_filter_rows(const float* in, float* out, int rows, int cols, int window) {
+  constexpr int kLanes = 8;
+  const int half = (window + 2) / 2;
+  const int phase1 = half - 1;
+  const int phase2 = window - half + 1;
+  const int phase3 = cols - window;
+  const int phase4 = half - 1;
+  int r = 0;
+  for (; r + kLanes <= rows; r += kLanes) {
+    const float* a = in + static_cast<std::ptrdiff_t>(r) * cols;
+    float* o = out + static_cast<std::ptrdiff_t>(r) * cols;
+    float sum[kLanes] = {};
+    int li = 0, ri = 0, oi = 0, current = 0;
+    for (int i = 0; i < phase1; ++i, ++ri) {
+      for (int k = 0; k < kLanes; ++k) sum[k] += a[k * cols + ri];
+      ++current;
+    }
+    for (int i = 0; i < phase2; ++i, ++ri, ++oi) {
+      ++current;
+      const float n = static_cast<float>(current);
+      for (int k = 0; k < kLanes; ++k) {
+        sum[k] += a[k * cols + ri];
+        o[k * cols + oi] = sum[k] / n;
+      }
+    }
+    for (int i = 0; i < phase3; ++i, ++li, ++ri, ++oi) {
+      const float n = static_cast<float>(current);
+      for (int k = 0; k < kLanes; ++k) {
+        sum[k] += a[k * cols + ri];
+        sum[k] -= a[k * cols + li];
+        o[k * cols + oi] = sum[k] / n;
+      }
+    }
+    for (int i = 0; i < phase4; ++i, ++li, ++oi) {
+      --current;
+      const float n = static_cast<float>(current);
+      for (int k = 0; k < kLanes; ++k) {
+        sum[k] -= a[k * cols + li];
+        o[k * cols + oi] = sum[k] / n;
+      }
+    }
+  }
+  for (; r < rows; ++r) {
+    const std::ptrdiff_t offset = static_cast<std::ptrdiff_t>(r) * cols;
+    box_filter_1d(in + offset, out + offset, cols, 1, window);
+  }
 }
+
+}  // namespace
 
 int jarosz_window_size(int old_size, int new_size) {
   return (old_size + 2 * new_size - 1) / (2 * new_size);
@@ -135,10 +176,7 @@ void box_filter_1d(const float* in, float* out, int length, int stride, int wind
 void jarosz_filter(std::span<float> buffer, std::span<float> scratch, int rows, int cols,
                    int row_window, int col_window, int passes) {
   for (int p = 0; p < passes; ++p) {
-    for (int r = 0; r < rows; ++r) {
-      const std::size_t offset = static_cast<std::size_t>(r) * static_cast<std::size_t>(cols);
-      box_filter_1d(buffer.data() + offset, scratch.data() + offset, cols, 1, row_window);
-    }
+    box_filter_rows(buffer.data(), scratch.data(), rows, cols, row_window);
     box_filter_columns(scratch.data(), buffer.data(), rows, cols, col_window);
   }
 }
@@ -271,8 +309,11 @@ Result hash_luma(std::vector<float>& luma, int rows, int cols, bool dihedral) {
   if (rows < kMinHashableDimension || cols < kMinHashableDimension) {
     return result;  // the reference's answer: all-zero hash, quality 0
   }
-  std::vector<float> scratch(luma.size());
-  const Buffer64 small = downsample_to_64(luma, scratch, rows, cols);
+  // The filter's scratch is as large as the image (1 MiB at 512x512): kept per thread rather than
+  // allocated and zero-filled for every image.
+  thread_local std::vector<float> scratch;
+  if (scratch.size() < luma.size()) scratch.resize(luma.size());
+  const Buffer64 small = downsample_to_64(luma, std::span<float>(scratch.data(), luma.size()), rows, cols);
   result.quality = quality_metric(small);
   const Dct16 dct = dct_64_to_16(small);
   result.hash = bits_from_dct(dct);

@@ -22,8 +22,11 @@ using Dct16 = std::array<float, 16 * 16>;     // row-major 16x16
 // Below this many rows or columns the reference returns the all-zero hash with quality 0.
 inline constexpr int kMinHashableDimension = 5;
 
-// Luminance of one 8-bit RGB pixel, exactly as the reference computes it (float).
-float luma_from_rgb(std::uint8_t r, std::uint8_t g, std::uint8_t b);
+// Luminance of one 8-bit RGB pixel, exactly as the reference computes it (float constants
+// initialised from double literals; multiplies and adds, never fused: see CMakeLists.txt).
+inline float luma_from_rgb(std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+  return 0.299f * static_cast<float>(r) + 0.587f * static_cast<float>(g) + 0.114f * static_cast<float>(b);
+}
 
 // The box-filter window along a dimension of `old_size` pixels when reducing to `new_size`.
 int jarosz_window_size(int old_size, int new_size);
