@@ -120,17 +120,18 @@ bool row_is_grey(const std::uint8_t* rgb, int width) {
   return true;
 }
 
-// Luma of an 8-bit RGB (3 channels) or grey (1 channel) image. An RGB image whose pixels are all
-// grey is taken as grey, as ImageMagick writes it as PGM and the reference then reads one channel.
-std::vector<float> luma_of(std::span<const std::uint8_t> pixels, int channels, bool all_grey) {
-  const std::size_t n = pixels.size() / static_cast<std::size_t>(channels);
+// Luma of an 8-bit image held as planes of n pixels each: one (grey) or three (R, G, B). An RGB
+// image whose pixels are all grey is taken as grey, as ImageMagick writes it as PGM and the
+// reference then reads one channel. Planes (not interleaved RGB) let the loop vectorize.
+std::vector<float> luma_of(std::span<const std::uint8_t> planes, std::size_t n, int channels, bool all_grey) {
   std::vector<float> luma(n);
+  const std::uint8_t* r = planes.data();
   if (channels == 1 || all_grey) {
-    for (std::size_t i = 0; i < n; ++i) luma[i] = static_cast<float>(pixels[i * static_cast<std::size_t>(channels)]);
+    for (std::size_t i = 0; i < n; ++i) luma[i] = static_cast<float>(r[i]);
   } else {
-    for (std::size_t i = 0; i < n; ++i) {
-      luma[i] = pdq::luma_from_rgb(pixels[3 * i], pixels[3 * i + 1], pixels[3 * i + 2]);
-    }
+    const std::uint8_t* g = r + n;
+    const std::uint8_t* b = g + n;
+    for (std::size_t i = 0; i < n; ++i) luma[i] = pdq::luma_from_rgb(r[i], g[i], b[i]);
   }
   return luma;
 }
@@ -221,11 +222,11 @@ LumaImage sample_rows(RowSource& source, const SourceShape& shape, Clock::time_p
     src_x[static_cast<std::size_t>(x)] =
         static_cast<std::size_t>(nearest_source_index(x, in_w, out_w)) * static_cast<std::size_t>(channels);
   }
-  // Every byte is written below; kept per thread (at most 512x512x3) rather than allocated and
-  // zero-filled for every image.
+  // The sampled pixels as planes (R, G, B, or one grey). Every byte is written below; kept per
+  // thread (at most 512x512x3) rather than allocated and zero-filled for every image.
   thread_local std::vector<std::uint8_t> pixel_buffer;
-  const std::size_t pixel_bytes =
-      static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h) * static_cast<std::size_t>(channels);
+  const std::size_t plane = static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h);
+  const std::size_t pixel_bytes = plane * static_cast<std::size_t>(channels);
   if (pixel_buffer.size() < pixel_bytes) pixel_buffer.resize(pixel_bytes);
   const std::span<std::uint8_t> pixels(pixel_buffer.data(), pixel_bytes);
   std::vector<std::uint8_t> converted(direct ? 0 : static_cast<std::size_t>(in_w) * static_cast<std::size_t>(channels));
@@ -252,16 +253,17 @@ LumaImage sample_rows(RowSource& source, const SourceShape& shape, Clock::time_p
       all_grey = false;
     }
     while (next_out < out_h && next_src == y) {
-      std::uint8_t* dst = pixels.data() + static_cast<std::size_t>(next_out) * static_cast<std::size_t>(out_w) *
-                                              static_cast<std::size_t>(channels);
+      std::uint8_t* dst = pixels.data() + static_cast<std::size_t>(next_out) * static_cast<std::size_t>(out_w);
       if (channels == 1) {
         for (int x = 0; x < out_w; ++x) dst[x] = row[src_x[static_cast<std::size_t>(x)]];
       } else {
+        std::uint8_t* dst_g = dst + plane;
+        std::uint8_t* dst_b = dst_g + plane;
         for (int x = 0; x < out_w; ++x) {
           const std::uint8_t* s = row + src_x[static_cast<std::size_t>(x)];
-          dst[3 * x] = s[0];
-          dst[3 * x + 1] = s[1];
-          dst[3 * x + 2] = s[2];
+          dst[x] = s[0];
+          dst_g[x] = s[1];
+          dst_b[x] = s[2];
         }
       }
       ++next_out;
@@ -271,7 +273,7 @@ LumaImage sample_rows(RowSource& source, const SourceShape& shape, Clock::time_p
   check_deadline(deadline, limits);
 
   LumaImage result;
-  result.luma = luma_of(pixels, channels, channels == 1 || all_grey);
+  result.luma = luma_of(pixels, plane, channels, channels == 1 || all_grey);
   result.rows = out_h;
   result.cols = out_w;
   return result;
