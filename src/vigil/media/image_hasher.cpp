@@ -96,9 +96,10 @@ ImageHashes hash_decoded(std::span<const std::uint8_t> bytes, const HashOptions&
 
 // glibc maps each allocation over its mmap threshold afresh and gives a freed heap top over its
 // trim threshold back to the kernel. Hashing allocates a few buffers of 0.5-4 MB per image (file
-// bytes, sampled pixels, luma, filter scratch), so by default every image page-faulted them in
-// zero-filled again: 15-20% of reference mode's CPU time at 2 MP, most of it in the kernel.
-// Buffers up to 4 MiB now come from the heap, and up to 32 MiB of free heap top is kept per
+// bytes, sampled pixels, luma, filter scratch; a 12 MP file alone is 3-6 MB), so by default
+// images page-faulted them in zero-filled again and again: up to 15-20% of reference mode's CPU
+// time at 2 MP, most of it in the kernel. Buffers up to 32 MiB (glibc's own ceiling for its
+// adaptive threshold) now come from the heap, and up to 64 MiB of free heap top is kept per
 // arena. Left alone when the process's environment sets either threshold.
 void keep_image_buffers_mapped() {
   const char* tunables = std::getenv("GLIBC_TUNABLES");
@@ -106,8 +107,8 @@ void keep_image_buffers_mapped() {
       std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || std::getenv("MALLOC_TRIM_THRESHOLD_") != nullptr ||
       (tunables != nullptr && (std::strstr(tunables, "mmap_threshold") || std::strstr(tunables, "trim_threshold")));
   if (set_by_environment) return;
-  mallopt(M_MMAP_THRESHOLD, 4 << 20);
-  mallopt(M_TRIM_THRESHOLD, 32 << 20);
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
 }
 
 }  // namespace
