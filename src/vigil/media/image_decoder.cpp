@@ -123,8 +123,13 @@ bool row_is_grey(const std::uint8_t* rgb, int width) {
 // Luma of an 8-bit image held as planes of n pixels each: one (grey) or three (R, G, B). An RGB
 // image whose pixels are all grey is taken as grey, as ImageMagick writes it as PGM and the
 // reference then reads one channel. Planes (not interleaved RGB) let the loop vectorize.
+// This thread's spare luma buffer (see recycle_luma).
+thread_local std::vector<float> spare_luma;
+
 std::vector<float> luma_of(std::span<const std::uint8_t> planes, std::size_t n, int channels, bool all_grey) {
-  std::vector<float> luma(n);
+  std::vector<float> luma = std::move(spare_luma);
+  spare_luma = {};
+  luma.resize(n);
   const std::uint8_t* r = planes.data();
   if (channels == 1 || all_grey) {
     for (std::size_t i = 0; i < n; ++i) luma[i] = static_cast<float>(r[i]);
@@ -426,6 +431,10 @@ void initialize_decoder() {
     }
   });
   if (!failure.empty()) throw Error(failure);
+}
+
+void recycle_luma(std::vector<float>&& luma) {
+  if (luma.capacity() <= static_cast<std::size_t>(kReferenceSide) * kReferenceSide) spare_luma = std::move(luma);
 }
 
 LumaImage decode_luma(std::span<const std::uint8_t> bytes, const HashOptions& options) {

@@ -34,6 +34,10 @@ struct LumaImage {
 
 LumaImage decode_luma(std::span<const std::uint8_t> bytes, const HashOptions& options);
 
+// Hands a luma buffer that is no longer needed back to this thread's decoder, which fills it
+// for the next image instead of allocating (and page-faulting in) a fresh 1 MiB.
+void recycle_luma(std::vector<float>&& luma);
+
 // The source index that CImg's nearest-neighbour resize (and so the reference hasher) samples
 // for output index `out` when resizing `in_size` to `out_size`.
 int nearest_source_index(int out, int in_size, int out_size);

@@ -1,14 +1,11 @@
 #include "vigil/media/image_hasher.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <vector>
 
 #include "vigil/common/error.h"
@@ -35,9 +32,10 @@ class FileDescriptor {
 
 std::string size_text(std::uint64_t bytes) { return std::to_string(bytes) + " bytes"; }
 
-// Reads the whole file (refusing anything over the size limit) and digests it in the same pass.
-std::vector<std::uint8_t> read_file(const std::filesystem::path& path, const DecodeLimits& limits,
-                                    Digests& digests) {
+// Reads the whole file into `bytes` (refusing anything over the size limit) and digests it in
+// the same pass.
+void read_file(const std::filesystem::path& path, const DecodeLimits& limits, Digests& digests,
+               std::vector<std::uint8_t>& bytes) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) throw Error(std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
@@ -47,7 +45,7 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, const Dec
   if (declared > limits.max_file_bytes) {
     throw Error("file is " + size_text(declared) + ", over the limit of " + size_text(limits.max_file_bytes));
   }
-  std::vector<std::uint8_t> bytes;
+  bytes.clear();
   bytes.reserve(static_cast<std::size_t>(declared));
   DigestAccumulator digest;
   constexpr std::size_t kChunk = 1 << 20;
@@ -79,12 +77,33 @@ std::vector<std::uint8_t> read_file(const std::filesystem::path& path, const Dec
     digest.update(std::span<const std::uint8_t>(bytes.data() + at, static_cast<std::size_t>(n)));
   }
   digests = digest.finish();
-  return bytes;
 }
+
+// A file's bytes are read into a buffer kept per thread: a fresh one of a few MB per image was
+// mapped and page-faulted in by the kernel every time (glibc maps large allocations anew), which
+// cost about a tenth of reference mode's CPU at 2 MP. A buffer grown past kKeptBytes by a large
+// file is released afterwards rather than kept.
+class FileBuffer {
+ public:
+  FileBuffer() = default;
+  FileBuffer(const FileBuffer&) = delete;
+  FileBuffer& operator=(const FileBuffer&) = delete;
+  ~FileBuffer() {
+    if (bytes().capacity() > kKeptBytes) std::vector<std::uint8_t>().swap(bytes());
+  }
+  std::vector<std::uint8_t>& bytes() {
+    thread_local std::vector<std::uint8_t> buffer;
+    return buffer;
+  }
+
+ private:
+  static constexpr std::size_t kKeptBytes = 32u << 20;
+};
 
 ImageHashes hash_decoded(std::span<const std::uint8_t> bytes, const HashOptions& options) {
   LumaImage image = decode_luma(bytes, options);
   const pdq::Result result = pdq::hash_luma(image.luma, image.rows, image.cols, options.dihedral);
+  recycle_luma(std::move(image.luma));
   ImageHashes hashes;
   hashes.pdq = result.hash;
   hashes.quality = result.quality;
@@ -94,35 +113,16 @@ ImageHashes hash_decoded(std::span<const std::uint8_t> bytes, const HashOptions&
   return hashes;
 }
 
-// glibc maps each allocation over its mmap threshold afresh and gives a freed heap top over its
-// trim threshold back to the kernel. Hashing allocates a few buffers of 0.5-4 MB per image (file
-// bytes, sampled pixels, luma, filter scratch; a 12 MP file alone is 3-6 MB), so by default
-// images page-faulted them in zero-filled again and again: up to 15-20% of reference mode's CPU
-// time at 2 MP, most of it in the kernel. Buffers up to 32 MiB (glibc's own ceiling for its
-// adaptive threshold) now come from the heap, and up to 64 MiB of free heap top is kept per
-// arena. Left alone when the process's environment sets either threshold.
-void keep_image_buffers_mapped() {
-  const char* tunables = std::getenv("GLIBC_TUNABLES");
-  const bool set_by_environment =
-      std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || std::getenv("MALLOC_TRIM_THRESHOLD_") != nullptr ||
-      (tunables != nullptr && (std::strstr(tunables, "mmap_threshold") || std::strstr(tunables, "trim_threshold")));
-  if (set_by_environment) return;
-  mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  mallopt(M_TRIM_THRESHOLD, 64 << 20);
-}
-
 }  // namespace
 
-void initialize_media() {
-  static std::once_flag once;
-  std::call_once(once, keep_image_buffers_mapped);
-  initialize_decoder();
-}
+void initialize_media() { initialize_decoder(); }
 
 ImageHashes hash_image_file(const std::filesystem::path& path, const HashOptions& options) {
   try {
     Digests digests;
-    const std::vector<std::uint8_t> bytes = read_file(path, options.limits, digests);
+    FileBuffer buffer;
+    std::vector<std::uint8_t>& bytes = buffer.bytes();
+    read_file(path, options.limits, digests, bytes);
     if (bytes.empty()) throw Error("empty file (0 bytes)");
     ImageHashes hashes = hash_decoded(bytes, options);
     hashes.digests = std::move(digests);

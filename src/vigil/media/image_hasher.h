@@ -59,8 +59,7 @@ struct ImageHashes {
 };
 
 // Must be called once before hashing (idempotent, thread-safe): starts libvips and blocks its
-// untrusted loaders, and keeps image-sized buffers in the heap (see keep_image_buffers_mapped
-// in image_hasher.cpp).
+// untrusted loaders.
 void initialize_media();
 
 ImageHashes hash_image_file(const std::filesystem::path& path, const HashOptions& options = {});
