@@ -120,12 +120,12 @@ bool row_is_grey(const std::uint8_t* rgb, int width) {
   return true;
 }
 
-// Luma of an 8-bit image held as planes of n pixels each: one (grey) or three (R, G, B). An RGB
-// image whose pixels are all grey is taken as grey, as ImageMagick writes it as PGM and the
-// reference then reads one channel. Planes (not interleaved RGB) let the loop vectorize.
 // This thread's spare luma buffer (see recycle_luma).
 thread_local std::vector<float> spare_luma;
 
+// Luma of an 8-bit image held as planes of n pixels each: one (grey) or three (R, G, B). An RGB
+// image whose pixels are all grey is taken as grey, as ImageMagick writes it as PGM and the
+// reference then reads one channel. Planes (not interleaved RGB) let the loop vectorize.
 std::vector<float> luma_of(std::span<const std::uint8_t> planes, std::size_t n, int channels, bool all_grey) {
   std::vector<float> luma = std::move(spare_luma);
   spare_luma = {};
