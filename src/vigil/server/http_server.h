@@ -17,6 +17,8 @@
 //     (hashing a large image, fetching a URL, committing a batch) never stalls the event
 //     threads.
 //   - Idle kept-alive connections hold no thread and are closed after keep_alive_timeout_ms.
+//   - A request whose method httplib reads no body for (GET, HEAD, ...) but that declares one
+//     gets 400 and the connection closes: httplib would read that body as the next request.
 // Bodies are read by httplib as before: a thread reading a slowly sent body waits up to
 // read_timeout_ms per read.
 //
@@ -27,9 +29,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <string_view>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_set>
 #include <vector>
