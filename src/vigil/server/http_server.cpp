@@ -103,7 +103,9 @@ bool declares_unread_body(std::string_view header_block) {
   return length && length->find_first_not_of('0') != std::string_view::npos;
 }
 
-void send_all_best_effort(int fd, const std::string& data, int timeout_ms) {
+// Sends all of `data`, waiting up to timeout_ms each time the socket is full. False when the
+// client went away or did not take bytes in time.
+bool send_all(int fd, std::string_view data, int timeout_ms) {
   std::size_t off = 0;
   while (off < data.size()) {
     const ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
@@ -112,11 +114,12 @@ void send_all_best_effort(int fd, const std::string& data, int timeout_ms) {
     } else if (n < 0 && errno == EINTR) {
       continue;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!wait_ready(fd, POLLOUT, timeout_ms)) return;
+      if (!wait_ready(fd, POLLOUT, timeout_ms)) return false;
     } else {
-      return;
+      return false;
     }
   }
+  return true;
 }
 
 }  // namespace
@@ -177,24 +180,7 @@ struct HttpServer::Connection {
 
   // Sends `out`, waiting up to timeout_ms each time the socket is full.
   bool flush(int timeout_ms) {
-    std::size_t off = 0;
-    bool ok = true;
-    while (off < out.size()) {
-      const ssize_t n = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-      if (n > 0) {
-        off += static_cast<std::size_t>(n);
-      } else if (n < 0 && errno == EINTR) {
-        continue;
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (!wait_ready(fd, POLLOUT, timeout_ms)) {
-          ok = false;
-          break;
-        }
-      } else {
-        ok = false;
-        break;
-      }
-    }
+    const bool ok = send_all(fd, out, timeout_ms);
     out.clear();
     return ok;
   }
@@ -439,7 +425,7 @@ void HttpServer::accept_connections() {
       return;
     }
     if (open_connections() >= static_cast<std::size_t>(options_.max_connections)) {
-      send_all_best_effort(fd,
+      send_all(fd,
                            canned_error(503, "Service Unavailable", "too_many_connections",
                                         "the server has server.max_connections connections open; retry later"),
                            100);
@@ -520,7 +506,7 @@ void HttpServer::serve(Connection* c, bool on_event_thread) {
     const std::size_t header_end = pending.find("\n\r\n");
     if (header_end == std::string_view::npos) {
       if (pending.size() > options_.max_header_bytes) {
-        send_all_best_effort(c->fd,
+        send_all(c->fd,
                              canned_error(431, "Request Header Fields Too Large", "headers_too_large",
                                           "the request line and headers are larger than the server accepts"),
                              options_.write_timeout_ms);
@@ -532,7 +518,7 @@ void HttpServer::serve(Connection* c, bool on_event_thread) {
     }
     const std::string_view header_block = pending.substr(0, header_end + 1);  // later requests excluded
     if (declares_unread_body(header_block)) {
-      send_all_best_effort(c->fd,
+      send_all(c->fd,
                            canned_error(400, "Bad Request", "unexpected_body",
                                         "this method takes no request body (Content-Length or Transfer-Encoding given)"),
                            options_.write_timeout_ms);
@@ -582,7 +568,7 @@ void HttpServer::sweep_timeouts() {
       // gets a 408 first.
       if (!c->waiting_since_ms.compare_exchange_strong(since, -1)) continue;
       if (partial) {
-        send_all_best_effort(c->fd,
+        send_all(c->fd,
                              canned_error(408, "Request Timeout", "request_timeout",
                                           "the request header did not arrive within server.read_timeout_ms"),
                              0);
