@@ -426,9 +426,9 @@ void HttpServer::accept_connections() {
     }
     if (open_connections() >= static_cast<std::size_t>(options_.max_connections)) {
       send_all(fd,
-                           canned_error(503, "Service Unavailable", "too_many_connections",
-                                        "the server has server.max_connections connections open; retry later"),
-                           100);
+               canned_error(503, "Service Unavailable", "too_many_connections",
+                            "the server has server.max_connections connections open; retry later"),
+               100);
       ::close(fd);
       continue;
     }
@@ -507,9 +507,9 @@ void HttpServer::serve(Connection* c, bool on_event_thread) {
     if (header_end == std::string_view::npos) {
       if (pending.size() > options_.max_header_bytes) {
         send_all(c->fd,
-                             canned_error(431, "Request Header Fields Too Large", "headers_too_large",
-                                          "the request line and headers are larger than the server accepts"),
-                             options_.write_timeout_ms);
+                 canned_error(431, "Request Header Fields Too Large", "headers_too_large",
+                              "the request line and headers are larger than the server accepts"),
+                 options_.write_timeout_ms);
         close_connection(c);
         return;
       }
@@ -519,9 +519,9 @@ void HttpServer::serve(Connection* c, bool on_event_thread) {
     const std::string_view header_block = pending.substr(0, header_end + 1);  // later requests excluded
     if (declares_unread_body(header_block)) {
       send_all(c->fd,
-                           canned_error(400, "Bad Request", "unexpected_body",
-                                        "this method takes no request body (Content-Length or Transfer-Encoding given)"),
-                           options_.write_timeout_ms);
+               canned_error(400, "Bad Request", "unexpected_body",
+                            "this method takes no request body (Content-Length or Transfer-Encoding given)"),
+               options_.write_timeout_ms);
       close_connection(c);
       return;
     }
@@ -569,9 +569,9 @@ void HttpServer::sweep_timeouts() {
       if (!c->waiting_since_ms.compare_exchange_strong(since, -1)) continue;
       if (partial) {
         send_all(c->fd,
-                             canned_error(408, "Request Timeout", "request_timeout",
-                                          "the request header did not arrive within server.read_timeout_ms"),
-                             0);
+                 canned_error(408, "Request Timeout", "request_timeout",
+                              "the request header did not arrive within server.read_timeout_ms"),
+                 0);
       }
       ::shutdown(c->fd, SHUT_RDWR);
     }
