@@ -30,6 +30,9 @@ TEST(ConfigTest, OverridesAreApplied) {
 listen = "0.0.0.0:9000"
 max_body_bytes = 1048576
 keep_alive_max_requests = 7
+event_threads = 3
+keep_alive_timeout_ms = 2500
+max_connections = 100
 [fetch]
 allowed_hosts = ["media.example.org", "cdn.example.org"]
 timeout_ms = 2500
@@ -44,6 +47,9 @@ pdq_index_layout = "compact"
   EXPECT_EQ(c.server.listen, "0.0.0.0:9000");
   EXPECT_EQ(c.server.max_body_bytes, 1048576u);
   EXPECT_EQ(c.server.keep_alive_max_requests, 7);
+  EXPECT_EQ(c.server.event_threads, 3);
+  EXPECT_EQ(c.server.keep_alive_timeout_ms, 2500);
+  EXPECT_EQ(c.server.max_connections, 100);
   EXPECT_EQ(c.fetch.allowed_hosts.size(), 2u);
   EXPECT_EQ(c.fetch.timeout_ms, 2500);
   EXPECT_EQ(c.queue.workers, 4);
@@ -64,6 +70,9 @@ TEST(ConfigTest, MistakesAreNamed) {
   expect_error("[sever]\n", "unknown section [sever]");
   expect_error("[queue]\nworkers = 0\n", "queue.workers = 0 is out of range");
   expect_error("[server]\nkeep_alive_max_requests = 0\n", "server.keep_alive_max_requests = 0 is out of range");
+  expect_error("[server]\nmax_connections = 0\n", "server.max_connections = 0 is out of range");
+  expect_error("[server]\nevent_threads = 65\n", "server.event_threads = 65 is out of range");
+  expect_error("[server]\nkeep_alive_timeout_ms = 50\n", "server.keep_alive_timeout_ms = 50 is out of range");
   expect_error("[matching]\npdq_index_layout = \"fast\"\n", "matching.pdq_index_layout = \"fast\" is not one of");
   expect_error("[queue]\nworkers = \"two\"\n", "queue.workers must be an integer");
   expect_error("[media]\npdq_mode = \"slow\"\n", "media.pdq_mode = \"slow\" is not one of");
