@@ -479,6 +479,11 @@ void HttpServer::close_connection(Connection* c) {
   delete c;
 }
 
+void HttpServer::refuse(Connection* c, const std::string& answer) {
+  send_all(c->fd, answer, options_.write_timeout_ms);
+  close_connection(c);
+}
+
 void HttpServer::handle(Connection* c) {
   if (c->waiting_since_ms.exchange(0) < 0) {  // timed out by the sweeper
     close_connection(c);
@@ -506,11 +511,8 @@ void HttpServer::serve(Connection* c, bool on_event_thread) {
     const std::size_t header_end = pending.find("\n\r\n");
     if (header_end == std::string_view::npos) {
       if (pending.size() > options_.max_header_bytes) {
-        send_all(c->fd,
-                 canned_error(431, "Request Header Fields Too Large", "headers_too_large",
-                              "the request line and headers are larger than the server accepts"),
-                 options_.write_timeout_ms);
-        close_connection(c);
+        refuse(c, canned_error(431, "Request Header Fields Too Large", "headers_too_large",
+                               "the request line and headers are larger than the server accepts"));
         return;
       }
       arm(c, true);
@@ -518,11 +520,8 @@ void HttpServer::serve(Connection* c, bool on_event_thread) {
     }
     const std::string_view header_block = pending.substr(0, header_end + 1);  // later requests excluded
     if (declares_unread_body(header_block)) {
-      send_all(c->fd,
-               canned_error(400, "Bad Request", "unexpected_body",
-                            "this method takes no request body (Content-Length or Transfer-Encoding given)"),
-               options_.write_timeout_ms);
-      close_connection(c);
+      refuse(c, canned_error(400, "Bad Request", "unexpected_body",
+                             "this method takes no request body (Content-Length or Transfer-Encoding given)"));
       return;
     }
     if (on_event_thread && !is_inline(header_block)) {

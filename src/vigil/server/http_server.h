@@ -84,6 +84,8 @@ class HttpServer : public httplib::Server {
   bool is_inline(std::string_view header_block) const;
   void arm(Connection* c, bool partial_request);
   void close_connection(Connection* c);
+  // Sends a complete answer the server itself gives (a canned error) and closes.
+  void refuse(Connection* c, const std::string& answer);
   void sweep_timeouts();
 
   HttpServerOptions options_;
